@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import type { Job, NewJobEvent } from '../domain/job.js';
+
+/** A valid NEW job with overridable fields (for store tests). */
+export function makeJob(overrides: Partial<Job> = {}, now: Date = new Date()): Job {
+  const at = now.toISOString();
+  return {
+    id: nanoid(),
+    sku: 'SKU-1',
+    imageUrl: 'https://images.example.com/photo.jpg',
+    sha256: randomSha256(),
+    theme: 'default',
+    status: 'NEW',
+    driver: null,
+    attempts: 0,
+    maxAttempts: 5,
+    nextRunAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    failedStatus: null,
+    providerRef: null,
+    originalKey: null,
+    maskKey: null,
+    backgroundKeys: [],
+    compositeKeys: [],
+    thumbnailKeys: [],
+    derivativeKeys: [],
+    storefrontMediaIds: [],
+    costUsd: 0,
+    errorCode: null,
+    errorMessage: null,
+    errorStack: null,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    completedAt: null,
+    purgedAt: null,
+    version: 1,
+    ...overrides,
+  };
+}
+
+export function randomSha256(): string {
+  return createHash('sha256').update(randomBytes(16)).digest('hex');
+}
+
+/** The creation event for `job`. */
+export function creationEvent(job: Job): NewJobEvent {
+  return { jobId: job.id, at: job.createdAt, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };
+}
+
+/** A plain event for `job` moving to `to`. */
+export function eventFor(job: Job, to = job.status, extra: Partial<NewJobEvent> = {}): NewJobEvent {
+  return { jobId: job.id, at: job.updatedAt, from: job.status, to, attempt: job.attempts, errorCode: null, message: null, costUsd: 0, ...extra };
+}

@@ -1,0 +1,107 @@
+/**
+ * Conformance suite for ObjectStore implementations. Call it inside a vitest test file:
+ *   runObjectStoreConformance({ name: 'my store', create: async () => store });
+ */
+import * as vitest from 'vitest';
+import { JobkitError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+
+export interface ObjectStoreConformanceOptions {
+  name: string;
+  create: () => Promise<ObjectStore> | ObjectStore;
+  destroy?: (store: ObjectStore) => Promise<void> | void;
+  /** Pass your own vitest (defaults to the peer dependency). */
+  vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (e) {
+    return JobkitError.is(e) ? e.code : `non-jobkit: ${String(e)}`;
+  }
+}
+
+export function runObjectStoreConformance(opts: ObjectStoreConformanceOptions): void {
+  const { describe, it, expect, beforeEach, afterEach } = opts.vitest ?? vitest;
+  describe(`ObjectStore conformance: ${opts.name}`, () => {
+    let store: ObjectStore;
+    beforeEach(async () => {
+      store = await opts.create();
+    });
+    afterEach(async () => {
+      await opts.destroy?.(store);
+    });
+
+    it('round-trips bytes exactly, with content type', async () => {
+      const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256));
+      await store.put('originals/SKU-1/a.jpg', bytes, { contentType: 'image/jpeg' });
+      expect(Buffer.compare(await store.get('originals/SKU-1/a.jpg'), bytes)).toBe(0);
+      const head = await store.head('originals/SKU-1/a.jpg');
+      expect(head).toMatchObject({ key: 'originals/SKU-1/a.jpg', size: bytes.length, contentType: 'image/jpeg' });
+      expect(await store.exists('originals/SKU-1/a.jpg')).toBe(true);
+    });
+
+    it('streams the bytes', async () => {
+      const bytes = Buffer.from('hello stream');
+      await store.put('masks/S/x.png', bytes, { contentType: 'image/png' });
+      const chunks: Buffer[] = [];
+      for await (const c of await store.getStream('masks/S/x.png')) chunks.push(Buffer.from(c as Uint8Array));
+      expect(Buffer.concat(chunks).toString()).toBe('hello stream');
+    });
+
+    it('overwrites an existing key', async () => {
+      await store.put('k/one.bin', Buffer.from('first'));
+      await store.put('k/one.bin', Buffer.from('second!'));
+      expect((await store.get('k/one.bin')).toString()).toBe('second!');
+      expect((await store.head('k/one.bin'))?.size).toBe(7);
+    });
+
+    it('reports missing objects: get → NOT_FOUND, head → null, exists → false', async () => {
+      expect(await codeOf(store.get('nope/missing.jpg'))).toBe('NOT_FOUND');
+      expect(await codeOf(store.getStream('nope/missing.jpg'))).toBe('NOT_FOUND');
+      expect(await store.head('nope/missing.jpg')).toBeNull();
+      expect(await store.exists('nope/missing.jpg')).toBe(false);
+    });
+
+    it('deletes idempotently', async () => {
+      await store.put('d/x.txt', Buffer.from('x'));
+      await store.delete('d/x.txt');
+      expect(await store.exists('d/x.txt')).toBe(false);
+      await store.delete('d/x.txt');
+    });
+
+    it('rejects unsafe keys with INVALID_INPUT and writes nothing', async () => {
+      for (const key of ['../etc/passwd', '/abs/path', 'a/../../b', 'a//b', '', 'a/./b', 'a\\b', 'a/b\u0000c']) {
+        expect(await codeOf(store.put(key, Buffer.from('x')))).toBe('INVALID_INPUT');
+        expect(await codeOf(store.get(key))).toBe('INVALID_INPUT');
+        expect(await codeOf(store.delete(key))).toBe('INVALID_INPUT');
+        expect(await codeOf(store.presign(key, { method: 'GET', expiresInSec: 60 }))).toBe('INVALID_INPUT');
+      }
+    });
+
+    it('presigns GET and PUT with an expiry, validating the expiry range', async () => {
+      await store.put('p/x.jpg', Buffer.from('x'), { contentType: 'image/jpeg' });
+      const get = await store.presign('p/x.jpg', { method: 'GET', expiresInSec: 60 });
+      expect(get.method).toBe('GET');
+      expect(typeof get.url).toBe('string');
+      const expiresIn = Date.parse(get.expiresAt) - Date.now();
+      expect(expiresIn).toBeGreaterThan(0);
+      expect(expiresIn).toBeLessThanOrEqual(61_000);
+      const put = await store.presign('p/y.jpg', { method: 'PUT', expiresInSec: 3600, contentType: 'image/jpeg' });
+      expect(put.method).toBe('PUT');
+      expect(put.url).not.toBe(get.url);
+      expect(await codeOf(store.presign('p/x.jpg', { method: 'GET', expiresInSec: 0 }))).toBe('INVALID_INPUT');
+      expect(await codeOf(store.presign('p/x.jpg', { method: 'GET', expiresInSec: 7 * 24 * 3600 + 1 }))).toBe('INVALID_INPUT');
+      expect(await codeOf(store.presign('p/x.jpg', { method: 'DELETE' as 'GET', expiresInSec: 60 }))).toBe('INVALID_INPUT');
+    });
+
+    it('keeps keys independent (prefix of another key)', async () => {
+      await store.put('a/b.jpg', Buffer.from('1'));
+      await store.put('a/b.jpg.bak', Buffer.from('22'));
+      expect((await store.get('a/b.jpg')).toString()).toBe('1');
+      expect((await store.get('a/b.jpg.bak')).toString()).toBe('22');
+    });
+  });
+}
