@@ -23,3 +23,4 @@ export * from './ports/index.js';
 export { createMemoryJobStore } from './memory/memory-job-store.js';
 export { createMemoryObjectStore, type MemoryObjectStore } from './memory/memory-object-store.js';
 export { validatePresignOptions } from './local/presign-validation.js';
+export * from './domain/themes.js';
