@@ -24,3 +24,15 @@ export { createMemoryJobStore } from './memory/memory-job-store.js';
 export { createMemoryObjectStore, type MemoryObjectStore } from './memory/memory-object-store.js';
 export { validatePresignOptions } from './local/presign-validation.js';
 export * from './domain/themes.js';
+export {
+  createJobService,
+  type JobService,
+  type JobServiceOptions,
+  type CreateJobInput,
+  type CreateJobResult,
+  type ListJobsInput,
+  type StepMeta,
+} from './service/job-service.js';
+export { assertFetchableUrl } from './security/url-guard.js';
+export { forbiddenAddressReason, isLocalHostname, type AddressPolicy } from './security/address-policy.js';
+export { utcMidnight } from './util/clone.js';

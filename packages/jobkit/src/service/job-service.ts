@@ -1,0 +1,494 @@
+/**
+ * JobService owns every rule: validation, idempotent create, transitions through the state machine,
+ * the per-SKU image limit, cost, stats and cleanup. Adapters (HTTP, CLI, worker) call it; they never
+ * change a status themselves. Every write is a compare-and-set on `version` plus one event, so a
+ * concurrent writer gets CONFLICT instead of a lost update.
+ */
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import { JobkitError, invalidInput, isErrorCode } from '../errors.js';
+import type { Job, JobDriver, JobEvent, JobPage, JobStats, JobUpdates, NewJobEvent } from '../domain/job.js';
+import { isTerminal, isStepStatus, type JobStatus } from '../domain/status.js';
+import { transitionJob } from '../domain/state-machine.js';
+import { assertSafeKey, keys, type ImageExtension } from '../domain/keys.js';
+import { createThemeRegistry, type ThemeRegistry } from '../domain/themes.js';
+import {
+  driverSchema,
+  httpUrlSchema,
+  jobIdSchema,
+  parseInput,
+  sha256Schema,
+  skuSchema,
+  statusSchema,
+  themeSchema,
+} from '../domain/validation.js';
+import type { JobStore } from '../ports/job-store.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
+import { assertFetchableUrl } from '../security/url-guard.js';
+import type { AddressPolicy } from '../security/address-policy.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../retry-policy.js';
+import { roundUsd } from '../util/stats.js';
+
+export interface JobServiceOptions {
+  store: JobStore;
+  clock?: Clock;
+  logger?: Logger;
+  /** Distinct photos (sha256) per SKU among non-failed jobs; unset = unlimited. */
+  maxImagesPerSku?: number;
+  /** Tries per step before a retryable error fails the job (default 5). */
+  maxAttempts?: number;
+  /** Upper bound for listJobs' limit (default 200; default page 50). */
+  maxListLimit?: number;
+  /** Known themes (default: the built-ins). createJob refuses others. */
+  themes?: ThemeRegistry;
+  /** Which imageUrl hosts are acceptable (SSRF guard; literal addresses are checked at create). */
+  addressPolicy?: AddressPolicy;
+  /** Used by deleteOldJobs to remove the objects of deleted jobs. */
+  objects?: ObjectStore;
+}
+
+export interface CreateJobInput {
+  sku: string;
+  sha256: string;
+  theme?: string | undefined;
+  /** http(s) URL of the original photo … */
+  imageUrl?: string | undefined;
+  /** … or the key of an original already in the object store (uploads, CLI backfills). */
+  originalKey?: string | undefined;
+  /** Start immediately: created as QUEUED in the same write (a crash cannot strand it in NEW). */
+  autoStart?: boolean | undefined;
+}
+
+export interface CreateJobResult {
+  job: Job;
+  created: boolean;
+}
+
+export interface ListJobsInput {
+  status?: JobStatus | undefined;
+  sku?: string | undefined;
+  theme?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface StepMeta {
+  costUsd?: number;
+  message?: string;
+  errorCode?: string | null;
+}
+
+const createSchema = z
+  .object({
+    sku: skuSchema,
+    sha256: z.string().transform((s) => s.toLowerCase()).pipe(sha256Schema),
+    theme: themeSchema.optional(),
+    imageUrl: httpUrlSchema.optional(),
+    originalKey: z.string().max(1024).optional(),
+    autoStart: z.boolean().optional(),
+  })
+  .strict();
+
+const listSchema = z
+  .object({
+    status: statusSchema.optional(),
+    sku: skuSchema.optional(),
+    theme: themeSchema.optional(),
+    limit: z.coerce.number().int().min(1).optional(),
+    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict();
+
+const keyList = (field: string) => z.array(z.string()).max(100).superRefine((list, ctx) => list.forEach((k, i) => refineKey(k, ctx, i)));
+function refineKey(k: string, ctx: z.RefinementCtx, i?: number): void {
+  try {
+    assertSafeKey(k);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a safe object key', ...(i === undefined ? {} : { path: [i] }) });
+  }
+}
+const keySchema = z.string().superRefine((k, ctx) => refineKey(k, ctx));
+const costSchema = z.number().finite().min(0).max(1_000_000);
+const errorCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an UPPER_SNAKE error code');
+
+export type JobService = ReturnType<typeof createJobService>;
+
+export function createJobService(opts: JobServiceOptions) {
+  if (!opts || typeof opts !== 'object' || !opts.store) throw invalidInput('store', 'a JobStore is required');
+  const store = opts.store;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxListLimit = opts.maxListLimit ?? 200;
+  const themes = opts.themes ?? createThemeRegistry();
+  const addressPolicy = opts.addressPolicy ?? {};
+  if (opts.maxImagesPerSku !== undefined && (!Number.isInteger(opts.maxImagesPerSku) || opts.maxImagesPerSku < 1)) {
+    throw invalidInput('maxImagesPerSku', 'must be a positive integer');
+  }
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) throw invalidInput('maxAttempts', 'must be an integer 1..100');
+
+  const now = (): Date => clock.now();
+  const id = (value: unknown): string => parseInput(jobIdSchema, value, 'id');
+
+  async function requireJob(jobId: unknown): Promise<Job> {
+    const job = await store.get(id(jobId));
+    if (!job) throw new JobkitError('NOT_FOUND', `job ${String(jobId)} not found`, { details: { id: jobId } });
+    return job;
+  }
+
+  function eventOf(before: Job, after: Job, meta: StepMeta = {}): NewJobEvent {
+    return {
+      jobId: before.id,
+      at: after.updatedAt,
+      from: before.status,
+      to: after.status,
+      attempt: after.attempts,
+      errorCode: meta.errorCode ?? (after.status === 'FAILED' ? after.errorCode : null),
+      message: meta.message ?? null,
+      costUsd: roundUsd(meta.costUsd ?? 0),
+    };
+  }
+
+  /** The one write path: CAS on `before.version`, one event. */
+  async function write(before: Job, after: Job, meta: StepMeta = {}): Promise<Job> {
+    const cost = meta.costUsd ?? 0;
+    const next: Job = { ...after, version: before.version, costUsd: roundUsd(after.costUsd + cost) };
+    const stored = await store.update(next, eventOf(before, next, meta));
+    if (before.status !== stored.status) {
+      logger.info({ jobId: stored.id, sku: stored.sku, from: before.status, to: stored.status }, 'job status changed');
+    }
+    return stored;
+  }
+
+  /** Moves `held` to `to` through the state machine and writes it (CAS on held.version). */
+  async function transition(held: Job, to: JobStatus, updates: JobUpdates = {}, meta: StepMeta = {}): Promise<Job> {
+    const next = transitionJob(held, to, updates, now());
+    return write(held, next, meta);
+  }
+
+  /** Writes field changes without a status change (CAS on held.version). */
+  async function patch(held: Job, updates: JobUpdates, meta: StepMeta = {}): Promise<Job> {
+    if (updates.status !== undefined && updates.status !== held.status) throw invalidInput('status', 'use transition() to change the status');
+    return write(held, { ...held, ...updates, status: held.status, updatedAt: now().toISOString() }, meta);
+  }
+
+  function assertExternal(job: Job, op: string): void {
+    if (job.driver !== 'external') {
+      throw new JobkitError('INVALID_TRANSITION', `${op}: job ${job.id} is ${job.driver === 'worker' ? 'driven by the built-in worker' : 'not started'}; step results are accepted only for jobs started with driver "external"`, {
+        details: { driver: job.driver },
+      });
+    }
+  }
+
+  function originalExt(imageUrl: string | null): ImageExtension {
+    const m = imageUrl ? /\.(jpe?g|png|webp|avif|gif|tiff?)$/i.exec(new URL(imageUrl).pathname) : null;
+    const ext = m ? m[1]!.toLowerCase() : 'jpg';
+    return (ext === 'jpeg' ? 'jpg' : ext === 'tif' ? 'tiff' : ext) as ImageExtension;
+  }
+
+  const service = {
+    store,
+    clock,
+    logger,
+    maxAttempts,
+    themes,
+    addressPolicy,
+
+    async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+      const data = parseInput(createSchema, input);
+      const theme = data.theme ?? 'default';
+      if (!themes.has(theme)) throw invalidInput('theme', `unknown theme "${theme}"; known themes: ${themes.names().join(', ')}`);
+      if ((data.imageUrl === undefined) === (data.originalKey === undefined)) {
+        throw invalidInput(data.imageUrl === undefined ? 'imageUrl' : 'originalKey', 'give exactly one of imageUrl or originalKey');
+      }
+      if (data.imageUrl !== undefined) assertFetchableUrl(data.imageUrl, addressPolicy);
+      if (data.originalKey !== undefined) assertSafeKey(data.originalKey, 'originalKey');
+      const at = now().toISOString();
+      const autoStart = data.autoStart === true;
+      const job: Job = {
+        id: nanoid(),
+        sku: data.sku,
+        imageUrl: data.imageUrl ?? null,
+        sha256: data.sha256,
+        theme,
+        status: autoStart ? 'QUEUED' : 'NEW',
+        driver: autoStart ? 'worker' : null,
+        attempts: 0,
+        maxAttempts,
+        nextRunAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        failedStatus: null,
+        providerRef: null,
+        originalKey: data.originalKey ?? null,
+        maskKey: null,
+        backgroundKeys: [],
+        compositeKeys: [],
+        thumbnailKeys: [],
+        derivativeKeys: [],
+        storefrontMediaIds: [],
+        costUsd: 0,
+        errorCode: null,
+        errorMessage: null,
+        errorStack: null,
+        createdAt: at,
+        updatedAt: at,
+        startedAt: autoStart ? at : null,
+        completedAt: null,
+        purgedAt: null,
+        version: 1,
+      };
+      const event: NewJobEvent = { jobId: job.id, at, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };
+      const result = await store.insertOrGet(job, event, opts.maxImagesPerSku === undefined ? {} : { maxImagesPerSku: opts.maxImagesPerSku });
+      if (result.created) logger.info({ jobId: result.job.id, sku: result.job.sku, theme, status: result.job.status }, 'job created');
+      return result;
+    },
+
+    /** The job, or null when there is none (the seed's behaviour). */
+    async getJob(jobId: string): Promise<Job | null> {
+      return store.get(id(jobId));
+    },
+
+    /** The job, or NOT_FOUND. */
+    requireJob,
+
+    async listJobs(filter: ListJobsInput = {}): Promise<JobPage> {
+      const f = parseInput(listSchema, filter ?? {}, 'filter');
+      const limit = Math.min(f.limit ?? 50, maxListLimit);
+      const offset = f.offset ?? 0;
+      const { jobs, total } = await store.list({ status: f.status, sku: f.sku, theme: f.theme, limit, offset });
+      return { jobs, total, limit, offset };
+    },
+
+    /**
+     * Starts a NEW job. worker → QUEUED (the built-in worker runs it). external → QUEUED → SEGMENTING with
+     * the original's key set, for an outside orchestrator that reports each step. Repeating with the same
+     * driver returns the job (started: false); another driver is INVALID_TRANSITION (409).
+     */
+    async startJob(jobId: string, options: { driver?: JobDriver } = {}): Promise<{ job: Job; started: boolean }> {
+      const driver = parseInput(driverSchema.optional(), options?.driver, 'driver') ?? 'worker';
+      let job = await requireJob(jobId);
+      if (job.driver !== null && job.driver !== driver) {
+        throw new JobkitError('INVALID_TRANSITION', `job ${job.id} is already driven by "${job.driver}"`, { details: { driver: job.driver } });
+      }
+      if (job.status === 'NEW') {
+        const originalKey = job.originalKey ?? (driver === 'external' ? keys.original(job, originalExt(job.imageUrl)) : null);
+        job = await transition(job, 'QUEUED', { driver, originalKey }, { message: `started (${driver})` });
+        if (driver === 'worker') return { job, started: true };
+      } else if (job.driver === null) {
+        throw new JobkitError('INVALID_TRANSITION', `job ${job.id} is ${job.status} and cannot be started`);
+      }
+      // External: finish the move to SEGMENTING (also after a crash between the two writes).
+      if (driver === 'external' && job.status === 'QUEUED') {
+        return { job: await transition(job, 'SEGMENTING', {}, { message: 'external orchestrator segments' }), started: true };
+      }
+      return { job, started: false };
+    },
+
+    async completeSegmentation(jobId: string, input: { maskKey: string; costUsd?: number }): Promise<Job> {
+      const data = parseInput(z.object({ maskKey: keySchema, costUsd: costSchema.optional() }).strict(), input);
+      const job = await requireJob(jobId);
+      assertExternal(job, 'segmentation');
+      return transition(job, 'BG_GENERATING', { maskKey: data.maskKey }, { costUsd: data.costUsd ?? 0 });
+    },
+
+    async completeBackgrounds(jobId: string, input: { backgroundKeys: string[]; costUsd?: number }): Promise<Job> {
+      const data = parseInput(z.object({ backgroundKeys: keyList('backgroundKeys').min(1), costUsd: costSchema.optional() }).strict(), input);
+      const job = await requireJob(jobId);
+      assertExternal(job, 'backgrounds');
+      return transition(job, 'COMPOSITING', { backgroundKeys: data.backgroundKeys }, { costUsd: data.costUsd ?? 0 });
+    },
+
+    async completeComposite(jobId: string, input: { compositeKeys: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[]; costUsd?: number }): Promise<Job> {
+      const data = parseInput(
+        z.object({ compositeKeys: keyList('compositeKeys').min(1), thumbnailKeys: keyList('thumbnailKeys').optional(), derivativeKeys: keyList('derivativeKeys').optional(), costUsd: costSchema.optional() }).strict(),
+        input,
+      );
+      const job = await requireJob(jobId);
+      assertExternal(job, 'composite');
+      return transition(
+        job,
+        'SHOPIFY_PUSH',
+        { compositeKeys: data.compositeKeys, thumbnailKeys: data.thumbnailKeys ?? [], derivativeKeys: data.derivativeKeys ?? [] },
+        { costUsd: data.costUsd ?? 0 },
+      );
+    },
+
+    async completeStorefrontPush(jobId: string, input: { mediaIds: string[]; costUsd?: number }): Promise<Job> {
+      const data = parseInput(z.object({ mediaIds: z.array(z.string().min(1).max(512)).min(1).max(100), costUsd: costSchema.optional() }).strict(), input);
+      const job = await requireJob(jobId);
+      assertExternal(job, 'shopify');
+      return transition(job, 'DONE', { storefrontMediaIds: data.mediaIds }, { costUsd: data.costUsd ?? 0 });
+    },
+
+    /** Seed name: records storefront media ids and marks the job DONE. */
+    async updateJobShopifyMediaIds(jobId: string, mediaIds: string[]): Promise<Job> {
+      return service.completeStorefrontPush(jobId, { mediaIds });
+    },
+
+    /** Seed name: records object keys without changing the status (external jobs only). */
+    async updateJobS3Keys(jobId: string, input: { originalKey?: string; maskKey?: string; backgroundKeys?: string[]; compositeKeys?: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[] }): Promise<Job> {
+      const data = parseInput(
+        z
+          .object({
+            originalKey: keySchema.optional(),
+            maskKey: keySchema.optional(),
+            backgroundKeys: keyList('backgroundKeys').optional(),
+            compositeKeys: keyList('compositeKeys').optional(),
+            thumbnailKeys: keyList('thumbnailKeys').optional(),
+            derivativeKeys: keyList('derivativeKeys').optional(),
+          })
+          .strict(),
+        input,
+      );
+      const job = await requireJob(jobId);
+      assertExternal(job, 'keys');
+      if (isTerminal(job.status)) throw new JobkitError('INVALID_TRANSITION', `job ${job.id} is ${job.status}`);
+      return patch(job, data as JobUpdates, { message: 'keys recorded' });
+    },
+
+    /** Seed name: moves an external job to `status` with `updates`, through the state machine. */
+    async updateJobStatus(jobId: string, status: JobStatus, updates: JobUpdates = {}): Promise<Job> {
+      const to = parseInput(statusSchema, status, 'status');
+      if (to === 'FAILED') throw invalidInput('status', 'use failJob to fail a job');
+      const job = await requireJob(jobId);
+      assertExternal(job, 'status');
+      const allowed: (keyof JobUpdates)[] = ['maskKey', 'backgroundKeys', 'compositeKeys', 'thumbnailKeys', 'derivativeKeys', 'storefrontMediaIds'];
+      const picked: JobUpdates = {};
+      for (const k of Object.keys(updates ?? {}) as (keyof JobUpdates)[]) {
+        if (!allowed.includes(k)) throw invalidInput(k, 'cannot be set through updateJobStatus');
+        (picked as Record<string, unknown>)[k] = updates[k];
+      }
+      if (picked.maskKey !== undefined) assertSafeKey(picked.maskKey, 'maskKey');
+      for (const k of ['backgroundKeys', 'compositeKeys', 'thumbnailKeys', 'derivativeKeys'] as const) picked[k]?.forEach((key) => assertSafeKey(key, k));
+      return transition(job, to, picked);
+    },
+
+    /** Any non-terminal status → FAILED, recording the error. The lease is cleared. */
+    async failJob(jobId: string, input: { code: string; message: string; stack?: string }): Promise<Job> {
+      const data = parseInput(z.object({ code: errorCodeSchema, message: z.string().min(1).max(4000), stack: z.string().max(20_000).optional() }).strict(), input);
+      const job = await requireJob(jobId);
+      return transition(
+        job,
+        'FAILED',
+        { errorCode: data.code, errorMessage: data.message, errorStack: data.stack ?? null },
+        { errorCode: data.code, message: data.message },
+      );
+    },
+
+    /** The only way out of FAILED: back to the status it failed in, attempts reset — an operator action. */
+    async retryJob(jobId: string): Promise<Job> {
+      const job = await requireJob(jobId);
+      if (job.status !== 'FAILED') throw new JobkitError('INVALID_TRANSITION', `job ${job.id} is ${job.status}; only FAILED jobs can be retried`);
+      if (job.purgedAt !== null) throw new JobkitError('INVALID_TRANSITION', `job ${job.id} was cleaned up and cannot be retried`);
+      const to: JobStatus = job.failedStatus ?? 'NEW';
+      const at = now().toISOString();
+      const next: Job = {
+        ...job,
+        status: to,
+        attempts: 0,
+        nextRunAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        providerRef: null,
+        failedStatus: null,
+        errorCode: null,
+        errorMessage: null,
+        errorStack: null,
+        completedAt: null,
+        updatedAt: at,
+      };
+      return write(job, next, { message: 'retried by operator' });
+    },
+
+    async incrementJobAttempt(jobId: string): Promise<Job> {
+      const job = await requireJob(jobId);
+      if (isTerminal(job.status)) throw new JobkitError('INVALID_TRANSITION', `job ${job.id} is ${job.status}`);
+      return patch(job, { attempts: job.attempts + 1 }, { message: 'attempt' });
+    },
+
+    async addJobCost(jobId: string, costUsd: number): Promise<Job> {
+      const cost = parseInput(costSchema, costUsd, 'costUsd');
+      const job = await requireJob(jobId);
+      return patch(job, {}, { costUsd: cost, message: 'cost' });
+    },
+
+    /** Makes a worker-driven job due now (e.g. a provider callback arrived). Harmless when repeated. */
+    async wakeJob(jobId: string): Promise<Job> {
+      const job = await requireJob(jobId);
+      if (job.driver !== 'worker' || !isStepStatus(job.status)) return job;
+      if (job.nextRunAt === null || Date.parse(job.nextRunAt) <= now().getTime()) return job;
+      try {
+        return await patch(job, { nextRunAt: null }, { message: 'woken' });
+      } catch (e) {
+        if (JobkitError.is(e, 'CONFLICT')) return (await store.get(job.id)) ?? job;
+        throw e;
+      }
+    },
+
+    async getJobStats(): Promise<JobStats> {
+      return store.stats(now());
+    },
+
+    async hasReachedImageLimit(sku: string): Promise<boolean> {
+      const s = parseInput(skuSchema, sku, 'sku');
+      if (opts.maxImagesPerSku === undefined) return false;
+      return (await store.countImagesForSku(s)) >= opts.maxImagesPerSku;
+    },
+
+    async listJobEvents(jobId: string): Promise<JobEvent[]> {
+      const job = await requireJob(jobId);
+      return store.listEvents(job.id);
+    },
+
+    /**
+     * Removes DONE/FAILED jobs completed more than `days` ago. Identities stay as tombstones (a re-delivered
+     * webhook stays a duplicate) unless `forgetIdentities`. With an ObjectStore configured, their objects
+     * are deleted too — except originals and masks that a live job of the same photo still references.
+     */
+    async deleteOldJobs(days: number, options: { forgetIdentities?: boolean } = {}): Promise<{ deleted: number; deletedObjects: number }> {
+      const d = parseInput(z.number().finite().min(0).max(36_500), days, 'days');
+      const before = new Date(now().getTime() - d * 86_400_000);
+      const removed = await store.deleteFinished({ before, forgetIdentities: options.forgetIdentities === true });
+      let deletedObjects = 0;
+      if (opts.objects && removed.length > 0) {
+        const objects = opts.objects;
+        for (const job of removed) {
+          const shared = new Set<string>();
+          if (job.originalKey || job.maskKey) {
+            const { jobs: siblings } = await store.list({ sku: job.sku, limit: 1000, offset: 0 });
+            for (const s of siblings) {
+              if (s.id === job.id || s.sha256 !== job.sha256) continue;
+              if (s.originalKey) shared.add(s.originalKey);
+              if (s.maskKey) shared.add(s.maskKey);
+            }
+          }
+          const owned = [job.originalKey, job.maskKey, ...job.backgroundKeys, ...job.compositeKeys, ...job.thumbnailKeys, ...job.derivativeKeys].filter(
+            (k): k is string => typeof k === 'string' && !shared.has(k),
+          );
+          for (const k of owned) {
+            await objects.delete(k);
+            deletedObjects++;
+          }
+        }
+      }
+      logger.info({ deleted: removed.length, deletedObjects, days: d }, 'old jobs deleted');
+      return { deleted: removed.length, deletedObjects };
+    },
+
+    // ---- worker-facing writes: always with the version the caller holds (lease fencing) ----
+    transition,
+    patch,
+
+    /** Fails a held job with a recorded error. */
+    async failHeld(held: Job, error: JobkitError | Error): Promise<Job> {
+      const code = JobkitError.is(error) ? error.code : 'INTERNAL';
+      return transition(held, 'FAILED', { errorCode: code, errorMessage: error.message.slice(0, 4000), errorStack: error.stack?.slice(0, 20_000) ?? null }, { errorCode: code, message: error.message.slice(0, 4000) });
+    },
+
+    isKnownErrorCode: isErrorCode,
+  };
+  return service;
+}
