@@ -1,0 +1,114 @@
+/**
+ * The Admin GraphQL operations this storefront sends, with the response shapes it reads. Operation names
+ * are prefixed so they are easy to find in Shopify's API logs.
+ */
+
+export const PRODUCT_BY_SKU = /* GraphQL */ `
+  query JobkitProductBySku($query: String!) {
+    productVariants(first: 1, query: $query) {
+      nodes { id sku product { id title } }
+    }
+  }
+`;
+export interface ProductBySkuData {
+  productVariants: { nodes: Array<{ id: string; sku: string | null; product: { id: string; title: string } }> };
+}
+
+export const PRODUCT_MEDIA = /* GraphQL */ `
+  query JobkitProductMedia($id: ID!, $first: Int!, $after: String) {
+    product(id: $id) {
+      id
+      title
+      media(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id alt status mediaContentType }
+      }
+    }
+  }
+`;
+export type MediaStatus = 'UPLOADED' | 'PROCESSING' | 'READY' | 'FAILED';
+export interface MediaNode {
+  id: string;
+  alt: string | null;
+  status: MediaStatus;
+  mediaContentType: string;
+}
+export interface ProductMediaData {
+  product: {
+    id: string;
+    title: string;
+    media: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: MediaNode[] };
+  } | null;
+}
+
+export const STAGED_UPLOADS_CREATE = /* GraphQL */ `
+  mutation JobkitStagedUploads($input: [StagedUploadInput!]!) {
+    stagedUploadsCreate(input: $input) {
+      stagedTargets { url resourceUrl parameters { name value } }
+      userErrors { field message }
+    }
+  }
+`;
+export interface StagedUploadInput {
+  resource: 'IMAGE';
+  filename: string;
+  mimeType: string;
+  httpMethod: 'POST' | 'PUT';
+  /** UnsignedInt64 travels as a string. */
+  fileSize: string;
+}
+export interface StagedTarget {
+  url: string;
+  resourceUrl: string;
+  parameters: Array<{ name: string; value: string }>;
+}
+export interface UserError {
+  field: string[] | null;
+  message: string;
+  code?: string | null;
+}
+export interface StagedUploadsCreateData {
+  stagedUploadsCreate: { stagedTargets: StagedTarget[] | null; userErrors: UserError[] } | null;
+}
+
+// productUpdate(product:, media:) replaces the deprecated productCreateMedia. Its payload has only
+// userErrors (media problems come back there, with a field path under "media").
+export const ATTACH_MEDIA = /* GraphQL */ `
+  mutation JobkitAttachMedia($product: ProductUpdateInput!, $media: [CreateMediaInput!], $last: Int!) {
+    productUpdate(product: $product, media: $media) {
+      product {
+        id
+        media(last: $last) { nodes { id alt status mediaContentType } }
+      }
+      userErrors { field message }
+    }
+  }
+`;
+export interface CreateMediaInput {
+  originalSource: string;
+  alt: string;
+  mediaContentType: 'IMAGE';
+}
+export interface AttachMediaData {
+  productUpdate: {
+    product: { id: string; media: { nodes: MediaNode[] } } | null;
+    userErrors: UserError[];
+    mediaUserErrors?: UserError[];
+  } | null;
+}
+
+export const MEDIA_STATUS = /* GraphQL */ `
+  query JobkitMediaStatus($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on MediaImage { id status alt mediaErrors { code details message } }
+    }
+  }
+`;
+export interface MediaError {
+  code: string;
+  details: string | null;
+  message: string;
+}
+export interface MediaStatusData {
+  nodes: Array<{ id: string; status: MediaStatus; alt: string | null; mediaErrors: MediaError[] } | Record<string, never> | null>;
+}
