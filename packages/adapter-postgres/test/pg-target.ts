@@ -1,0 +1,29 @@
+/**
+ * Where this package's tests find PostgreSQL: JOBKIT_TEST_PG_URL (set by the global setup, which starts a
+ * throwaway cluster, or by you). Without a server the suites are skipped with a printed reason — or fail
+ * under CI / JOBKIT_REQUIRE_PG=1.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createTestDatabase, postgresTestTarget } from '../../../test-support/postgres.js';
+
+export const target = postgresTestTarget();
+
+/** `describe`, or `describe.skip` with the reason in its title when no server is available. */
+export const describePg: typeof describe = (target.url ? describe : (name: string, fn: () => void) => describe.skip(`${name} [SKIPPED: ${target.skipReason}]`, fn)) as typeof describe;
+
+/** A fresh database for the current file (created in beforeAll, dropped in afterAll). */
+export function useTestDatabase(prefix: string): { url: () => string } {
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    if (target.url) db = await createTestDatabase(target.url, prefix);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    url: () => {
+      if (!db) throw new Error('test database not created');
+      return db.url;
+    },
+  };
+}
