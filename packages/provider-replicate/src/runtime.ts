@@ -1,0 +1,158 @@
+/**
+ * Shared settings and clients of one Replicate account: the replicate client (with our guarded fetch,
+ * so retries are ours), the raw fetch for output downloads, and the creation rate limiter. The
+ * segmenter and the background generator built by `createReplicateProviders` share one runtime, hence
+ * one limiter for the account's prediction-creation budget.
+ */
+import Replicate from 'replicate';
+import { invalidInput, systemClock, type Clock } from 'jobkit';
+import { createGuardedFetch, type FetchLike } from './guarded-fetch.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { realSleep, type Sleep } from './sleep.js';
+import { DEFAULT_DATA_URI_MAX_BYTES } from './image-input.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './output-download.js';
+
+export type ReplicateMode = 'sync' | 'webhook';
+
+export interface ReplicateRuntimeOptions {
+  /** Replicate API token (REPLICATE_API_TOKEN). Required: no implicit read of the environment. */
+  auth: string;
+  /** API base URL (default https://api.replicate.com/v1). Tests point it at a local fake. */
+  baseUrl?: string;
+  /** fetch implementation (default globalThis.fetch); used for the API and for output downloads. */
+  fetch?: FetchLike;
+  userAgent?: string;
+  /**
+   * 'sync' (default): the step waits for the prediction (polling, optionally `Prefer: wait`).
+   * 'webhook': the step creates the prediction with a webhook and returns a PendingResult; the
+   * webhook (or the fallback re-check) wakes the job and the step collects the result.
+   */
+  mode?: ReplicateMode;
+  /** Public base URL of your server for webhooks (default env JOBKIT_PUBLIC_URL). Required in webhook mode. */
+  webhookBaseUrl?: string;
+  /** Path of the mounted webhook handler (default /api/webhooks/replicate). */
+  webhookPath?: string;
+  /**
+   * Sync mode: seconds of `Prefer: wait` on create (1–60), or 0 (default) to return at once and poll.
+   * While the create request is held open the prediction id is not known yet, so a crash in that
+   * window cannot be resumed and the retry pays again — 0 keeps "never pay twice" strict.
+   */
+  syncWaitSec?: number;
+  /** First poll delay, ms (default 250); grows ×1.5 up to pollMaxMs. */
+  pollInitialMs?: number;
+  /** Longest poll interval, ms (default 2000). */
+  pollMaxMs?: number;
+  /** Longest a sync step waits for one prediction, ms (default 10 min); then PROVIDER_TIMEOUT, resumable. */
+  timeoutMs?: number;
+  /** Webhook mode: when the worker re-checks without a callback (lost webhook), ms (default 60 s). */
+  webhookCheckAfterMs?: number;
+  /** Timeout of each API request and download, ms (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Consecutive transient poll errors tolerated before giving up the try (default 5). */
+  maxPollErrors?: number;
+  /** Inline images up to this size as data URIs when the store has no public URLs (default 1 MiB). */
+  dataUriMaxBytes?: number;
+  /** Largest output accepted, bytes (default 50 MiB). */
+  maxOutputBytes?: number;
+  /** Prediction-creation limiter: sustained rate per minute (default 600), burst, queue wait. Or a shared one. */
+  rateLimit?: { perMinute?: number; burst?: number; maxWaitMs?: number } | RateLimiter;
+  /** Time source for the limiter and waits (default system clock). */
+  clock?: Clock;
+  /** Waiting primitive (default setTimeout); tests inject one that advances a fake clock. */
+  sleep?: Sleep;
+}
+
+export interface ReplicateRuntime {
+  client: Replicate;
+  fetch: FetchLike;
+  limiter: RateLimiter;
+  clock: Clock;
+  sleep: Sleep;
+  mode: ReplicateMode;
+  webhookBaseUrl: string | null;
+  webhookPath: string;
+  syncWaitSec: number;
+  pollInitialMs: number;
+  pollMaxMs: number;
+  timeoutMs: number;
+  webhookCheckAfterMs: number;
+  requestTimeoutMs: number;
+  maxPollErrors: number;
+  dataUriMaxBytes: number;
+  maxOutputBytes: number;
+}
+
+function positiveInt(value: number | undefined, fallback: number, field: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw invalidInput(field, `must be an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function httpBaseUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidInput(field, 'must be an absolute http(s) URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
+    throw invalidInput(field, 'must be an http(s) URL without credentials, query or fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function isLimiter(value: unknown): value is RateLimiter {
+  return typeof (value as RateLimiter | undefined)?.acquire === 'function';
+}
+
+export function createReplicateRuntime(opts: ReplicateRuntimeOptions, env: Record<string, string | undefined> = process.env): ReplicateRuntime {
+  if (typeof opts.auth !== 'string' || opts.auth.trim() === '') throw invalidInput('auth', 'a Replicate API token is required');
+  const mode = opts.mode ?? 'sync';
+  if (mode !== 'sync' && mode !== 'webhook') throw invalidInput('mode', 'must be "sync" or "webhook"');
+  const rawBase = opts.webhookBaseUrl ?? env.JOBKIT_PUBLIC_URL;
+  const webhookBaseUrl = rawBase ? httpBaseUrl(rawBase, opts.webhookBaseUrl ? 'webhookBaseUrl' : 'JOBKIT_PUBLIC_URL') : null;
+  if (mode === 'webhook' && !webhookBaseUrl) {
+    throw invalidInput('webhookBaseUrl', 'webhook mode needs the public base URL of your server (option webhookBaseUrl or env JOBKIT_PUBLIC_URL)');
+  }
+  const webhookPath = opts.webhookPath ?? '/api/webhooks/replicate';
+  if (!/^\/[A-Za-z0-9/_.-]*$/.test(webhookPath)) throw invalidInput('webhookPath', 'must be an absolute path');
+  const baseUrl = opts.baseUrl === undefined ? undefined : httpBaseUrl(opts.baseUrl, 'baseUrl');
+  const rawFetch: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const clock = opts.clock ?? systemClock;
+  const sleep = opts.sleep ?? realSleep;
+  const client = new Replicate({
+    auth: opts.auth,
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
+    fetch: createGuardedFetch(rawFetch) as (input: Request | string, init?: RequestInit) => Promise<Response>,
+    useFileOutput: false,
+  });
+  const limiter = isLimiter(opts.rateLimit) ? opts.rateLimit : createRateLimiter({ ...(opts.rateLimit ?? {}), clock, sleep });
+  const pollInitialMs = positiveInt(opts.pollInitialMs, 250, 'pollInitialMs');
+  return {
+    client,
+    fetch: rawFetch,
+    limiter,
+    clock,
+    sleep,
+    mode,
+    webhookBaseUrl,
+    webhookPath,
+    syncWaitSec: positiveInt(opts.syncWaitSec, 0, 'syncWaitSec', 0, 60),
+    pollInitialMs,
+    pollMaxMs: positiveInt(opts.pollMaxMs, Math.max(2000, pollInitialMs), 'pollMaxMs', pollInitialMs),
+    timeoutMs: positiveInt(opts.timeoutMs, 600_000, 'timeoutMs'),
+    webhookCheckAfterMs: positiveInt(opts.webhookCheckAfterMs, 60_000, 'webhookCheckAfterMs'),
+    requestTimeoutMs: positiveInt(opts.requestTimeoutMs, 30_000, 'requestTimeoutMs'),
+    maxPollErrors: positiveInt(opts.maxPollErrors, 5, 'maxPollErrors', 0),
+    dataUriMaxBytes: positiveInt(opts.dataUriMaxBytes, DEFAULT_DATA_URI_MAX_BYTES, 'dataUriMaxBytes', 0),
+    maxOutputBytes: positiveInt(opts.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes'),
+  };
+}
+
+/** `${webhookBaseUrl}${webhookPath}?job=<jobId>` — the job id is all the callback needs. */
+export function webhookUrlFor(rt: ReplicateRuntime, jobId: string): string {
+  const url = new URL(`${rt.webhookBaseUrl}${rt.webhookPath}`);
+  url.searchParams.set('job', jobId);
+  return url.toString();
+}
