@@ -36,3 +36,10 @@ export {
 export { assertFetchableUrl } from './security/url-guard.js';
 export { forbiddenAddressReason, isLocalHostname, type AddressPolicy } from './security/address-policy.js';
 export { utcMidnight } from './util/clone.js';
+export { createWorker, type Worker, type WorkerOptions } from './worker/worker.js';
+export type { WorkerEvents, WorkerEventName, WorkerListener } from './worker/events.js';
+export { fetchOriginal, extensionForContentType, type FetchOriginalOptions, type FetchedOriginal } from './worker/fetch-original.js';
+export { createLimiter, type Limiter, type LimitOptions } from './worker/limiter.js';
+export { createLocalObjectStore, type LocalObjectStore, type LocalObjectStoreOptions } from './local/local-object-store.js';
+export { createLocalStorefront, type LocalStorefront, type LocalStorefrontOptions, type LocalMediaItem } from './local/local-storefront.js';
+export { buildSignedUrl, verifySignedRequest, signUrlParams, type SignedUrlParams } from './local/signed-url.js';

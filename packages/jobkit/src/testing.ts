@@ -2,3 +2,15 @@
 export { runJobStoreConformance, type JobStoreConformanceOptions } from './testing/job-store-conformance.js';
 export { runObjectStoreConformance, type ObjectStoreConformanceOptions } from './testing/object-store-conformance.js';
 export { makeJob, randomSha256, creationEvent, eventFor } from './testing/job-factory.js';
+export {
+  createFakeClock,
+  createFakeSegmenter,
+  createFakeBackgroundGenerator,
+  createFakeCompositor,
+  createFakeStorefront,
+  type FakeClock,
+  type FakeFailure,
+  type FakeProviderOptions,
+  type FakeCompositorOptions,
+  type FakeCounters,
+} from './testing/fakes.js';

@@ -105,5 +105,10 @@ export interface Compositor {
   backgroundSize(): { width: number; height: number };
   /** Number of background variants it composites per job. */
   readonly variants: number;
+  /**
+   * Optional: the outputs `composite` would produce for `photo` (without rendering), so a step re-run
+   * after a crash can see that every output is already stored and skip the work.
+   */
+  plan?(photo: ThemedPhotoRef): Array<Pick<CompositeOutput, 'key' | 'role' | 'aspect' | 'variant'>>;
   composite(req: CompositeRequest, ctx: { signal: AbortSignal; logger: Logger }): Promise<CompositeResult>;
 }

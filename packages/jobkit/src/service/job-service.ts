@@ -76,6 +76,8 @@ export interface ListJobsInput {
 
 export interface StepMeta {
   costUsd?: number;
+  /** Try number recorded in the event (default: the job's attempts after the write). */
+  attempt?: number;
   message?: string;
   errorCode?: string | null;
 }
@@ -144,7 +146,7 @@ export function createJobService(opts: JobServiceOptions) {
       at: after.updatedAt,
       from: before.status,
       to: after.status,
-      attempt: after.attempts,
+      attempt: meta.attempt ?? after.attempts,
       errorCode: meta.errorCode ?? (after.status === 'FAILED' ? after.errorCode : null),
       message: meta.message ?? null,
       costUsd: roundUsd(meta.costUsd ?? 0),

@@ -1,0 +1,158 @@
+/**
+ * Downloads an original photo from a webhook-supplied URL without opening an SSRF hole:
+ * http(s) only, no credentials, every resolved address checked and the socket connected to exactly the
+ * address that was checked (a custom `lookup`, so DNS rebinding has no gap), every redirect re-checked,
+ * a size cap enforced while streaming, timeouts, an image content type, and the sha256 verified.
+ */
+import { createHash } from 'node:crypto';
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { JobkitError } from '../errors.js';
+import { assertFetchableUrl } from '../security/url-guard.js';
+import { forbiddenAddressReason, hostAllowlisted, type AddressPolicy } from '../security/address-policy.js';
+
+export interface FetchOriginalOptions {
+  addressPolicy?: AddressPolicy;
+  /** Default 25 MB. */
+  maxBytes?: number;
+  /** Whole-download timeout, default 30 s. */
+  timeoutMs?: number;
+  maxRedirects?: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchedOriginal {
+  bytes: Buffer;
+  contentType: string;
+  sha256: string;
+}
+
+const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+
+function guardedLookup(policy: AddressPolicy, host: string): LookupFunction {
+  return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err);
+      const list = addresses as dns.LookupAddress[];
+      const allowedHost = hostAllowlisted(host, policy);
+      for (const a of list) {
+        const reason = allowedHost ? null : forbiddenAddressReason(a.address, policy);
+        if (reason) {
+          return callback(new JobkitError('DOWNLOAD_FAILED', `refusing to fetch from ${hostname}: resolves to a non-public address (${reason})`, { retryable: false, details: { reason } }));
+        }
+      }
+      if (list.length === 0) return callback(new JobkitError('DOWNLOAD_FAILED', `${hostname} did not resolve`));
+      if (options.all) return callback(null, list);
+      return callback(null, list[0]!.address, list[0]!.family);
+    });
+  }) as unknown as LookupFunction;
+}
+
+function requestOnce(url: URL, opts: Required<Pick<FetchOriginalOptions, 'maxBytes' | 'timeoutMs'>> & FetchOriginalOptions): Promise<{ redirect?: string; result?: FetchedOriginal }> {
+  const policy = opts.addressPolicy ?? {};
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      url,
+      {
+        method: 'GET',
+        lookup: guardedLookup(policy, url.hostname),
+        headers: { accept: 'image/*', 'user-agent': 'jobkit/0.1 (+image fetch)' },
+        timeout: opts.timeoutMs,
+        signal: opts.signal,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume();
+          resolve({ redirect: new URL(res.headers.location, url).toString() });
+          return;
+        }
+        if (status !== 200) {
+          res.resume();
+          const retryable = status === 408 || status === 429 || status >= 500;
+          const retryAfter = Number(res.headers['retry-after']);
+          reject(
+            new JobkitError(status === 429 ? 'RATE_LIMITED' : 'DOWNLOAD_FAILED', `GET ${url.host}${url.pathname} answered ${status}`, {
+              retryable,
+              ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+              details: { status },
+            }),
+          );
+          return;
+        }
+        const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!contentType.startsWith('image/')) {
+          res.resume();
+          reject(new JobkitError('DOWNLOAD_FAILED', `content-type "${contentType || 'none'}" is not an image`, { retryable: false }));
+          return;
+        }
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > opts.maxBytes) {
+          res.destroy();
+          reject(new JobkitError('PAYLOAD_TOO_LARGE', `image is ${declared} bytes; the limit is ${opts.maxBytes}`, { retryable: false }));
+          return;
+        }
+        const hash = createHash('sha256');
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > opts.maxBytes) {
+            res.destroy();
+            reject(new JobkitError('PAYLOAD_TOO_LARGE', `image exceeds the limit of ${opts.maxBytes} bytes`, { retryable: false }));
+            return;
+          }
+          hash.update(chunk);
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ result: { bytes: Buffer.concat(chunks), contentType, sha256: hash.digest('hex') } }));
+        res.on('error', (e) => reject(JobkitError.from(e, 'DOWNLOAD_FAILED', 'download interrupted')));
+      },
+    );
+    req.on('timeout', () => req.destroy(new JobkitError('PROVIDER_TIMEOUT', `GET ${url.host} timed out after ${opts.timeoutMs} ms`)));
+    req.on('error', (e) => {
+      if (JobkitError.is(e)) return reject(e);
+      if ((e as { name?: string }).name === 'AbortError') return reject(new JobkitError('CANCELLED', 'download cancelled'));
+      reject(JobkitError.from(e, 'DOWNLOAD_FAILED', `GET ${url.host} failed`));
+    });
+    req.end();
+  });
+}
+
+/** Fetches `rawUrl` under the SSRF rules and verifies the bytes against `expectedSha256` when given. */
+export async function fetchOriginal(rawUrl: string, expectedSha256: string | null, opts: FetchOriginalOptions = {}): Promise<FetchedOriginal> {
+  const o = { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, timeoutMs: opts.timeoutMs ?? 30_000, ...opts };
+  const maxRedirects = opts.maxRedirects ?? 5;
+  let current = rawUrl;
+  for (let hop = 0; hop <= maxRedirects; hop++) {
+    let url: URL;
+    try {
+      url = assertFetchableUrl(current, opts.addressPolicy ?? {}, hop === 0 ? 'imageUrl' : 'redirect');
+    } catch (e) {
+      throw new JobkitError('DOWNLOAD_FAILED', `refusing to fetch: ${(e as Error).message}`, { retryable: false, cause: e });
+    }
+    const { redirect, result } = await requestOnce(url, o);
+    if (redirect) {
+      current = redirect;
+      continue;
+    }
+    if (expectedSha256 && result!.sha256 !== expectedSha256) {
+      throw new JobkitError('CHECKSUM_MISMATCH', `downloaded bytes hash to ${result!.sha256}, expected ${expectedSha256}`, {
+        details: { expected: expectedSha256, actual: result!.sha256 },
+      });
+    }
+    return result!;
+  }
+  throw new JobkitError('DOWNLOAD_FAILED', `too many redirects (more than ${maxRedirects})`, { retryable: false });
+}
+
+/** File extension for an image content type (originals are stored as originals/{sku}/{sha256}.{ext}). */
+export function extensionForContentType(contentType: string): 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' {
+  const map: Record<string, 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'> = {
+    'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/pjpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/avif': 'avif', 'image/gif': 'gif', 'image/tiff': 'tiff',
+  };
+  return map[contentType] ?? 'jpg';
+}

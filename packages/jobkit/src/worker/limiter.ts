@@ -1,0 +1,75 @@
+/**
+ * Per-provider limiter: at most `concurrency` calls at once and at most `perMinute` call starts in any
+ * sliding minute (token bucket refilled continuously). Per process: with N worker processes, give each
+ * perMinute / N (see the README's sizing notes).
+ */
+export interface LimitOptions {
+  concurrency?: number;
+  perMinute?: number;
+}
+
+export interface Limiter {
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  readonly active: number;
+  readonly waiting: number;
+}
+
+export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.now): Limiter {
+  const concurrency = opts.concurrency ?? Infinity;
+  const perMinute = opts.perMinute ?? Infinity;
+  const capacity = Number.isFinite(perMinute) ? Math.max(1, Math.min(perMinute, Math.ceil(perMinute / 6))) : Infinity;
+  let tokens = capacity;
+  let last = now();
+  let active = 0;
+  const queue: Array<() => void> = [];
+  let timer: NodeJS.Timeout | null = null;
+
+  const refill = () => {
+    if (!Number.isFinite(perMinute)) return;
+    const t = now();
+    tokens = Math.min(capacity, tokens + ((t - last) * perMinute) / 60_000);
+    last = t;
+  };
+  const pump = () => {
+    refill();
+    while (queue.length > 0 && active < concurrency && tokens >= 1) {
+      tokens -= Number.isFinite(perMinute) ? 1 : 0;
+      active++;
+      queue.shift()!();
+    }
+    if (queue.length > 0 && active < concurrency && tokens < 1 && !timer) {
+      const waitMs = Math.ceil(((1 - tokens) * 60_000) / perMinute);
+      timer = setTimeout(() => {
+        timer = null;
+        pump();
+      }, waitMs);
+      timer.unref?.();
+    }
+  };
+
+  return {
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+    run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const start = () => {
+          if (signal?.aborted) {
+            active--;
+            pump();
+            return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          }
+          fn().then(resolve, reject).finally(() => {
+            active--;
+            pump();
+          });
+        };
+        queue.push(start);
+        pump();
+      });
+    },
+  };
+}
