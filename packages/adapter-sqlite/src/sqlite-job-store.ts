@@ -308,7 +308,14 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      if (owned) db.close();
+      if (!owned) return;
+      try {
+        // Refreshes planner statistics where they are stale (cheap; recommended by SQLite before closing).
+        db.pragma('optimize');
+      } catch {
+        // Best effort: a failure here must not keep the connection open.
+      }
+      db.close();
     },
   };
   return store;

@@ -10,6 +10,17 @@ import type { EventRow, JobRow } from './row.js';
 const STEP_STATUSES_SQL = "('QUEUED','SEGMENTING','BG_GENERATING','COMPOSITING','SHOPIFY_PUSH')";
 const FINISHED_SQL = "status IN ('DONE','FAILED') AND completed_at IS NOT NULL AND completed_at < @before AND (purged_at IS NULL OR @forget = 1)";
 
+/** The claim: one UPDATE over the oldest due, unleased, worker-driven jobs (run inside BEGIN IMMEDIATE). */
+export const CLAIM_SQL = `UPDATE jobs SET lease_owner = @owner, lease_expires_at = @expires, version = version + 1
+WHERE id IN (
+  SELECT id FROM jobs
+  WHERE status IN ${STEP_STATUSES_SQL} AND driver = 'worker' AND purged_at IS NULL
+    AND (next_run_at IS NULL OR next_run_at <= @now)
+    AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+  ORDER BY COALESCE(next_run_at, created_at), created_at, id
+  LIMIT @limit)
+RETURNING *`;
+
 const JOB_COLUMNS = [
   'id', 'sku', 'image_url', 'sha256', 'theme', 'status', 'driver', 'attempts', 'max_attempts', 'next_run_at', 'lease_owner',
   'lease_expires_at', 'failed_status', 'provider_ref', 'original_key', 'mask_key', 'background_keys', 'composite_keys',
@@ -69,17 +80,7 @@ export function prepareStatements(db: Database.Database): Statements {
     casUpdate: db.prepare<[JobRow], JobRow>(
       `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`,
     ),
-    claim: db.prepare<[{ owner: string; now: number; expires: number; limit: number }], JobRow>(
-      `UPDATE jobs SET lease_owner = @owner, lease_expires_at = @expires, version = version + 1
-       WHERE id IN (
-         SELECT id FROM jobs
-         WHERE status IN ${STEP_STATUSES_SQL} AND driver = 'worker' AND purged_at IS NULL
-           AND (next_run_at IS NULL OR next_run_at <= @now)
-           AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
-         ORDER BY COALESCE(next_run_at, created_at), created_at, id
-         LIMIT @limit)
-       RETURNING *`,
-    ),
+    claim: db.prepare<[{ owner: string; now: number; expires: number; limit: number }], JobRow>(CLAIM_SQL),
     renew: db.prepare<[{ id: string; owner: string; version: number; expires: number }], JobRow>(
       'UPDATE jobs SET lease_expires_at = @expires, version = version + 1 WHERE id = @id AND lease_owner = @owner AND version = @version RETURNING *',
     ),

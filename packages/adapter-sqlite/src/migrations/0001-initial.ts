@@ -45,8 +45,9 @@ CREATE TABLE jobs (
 
 -- Idempotency: one job (or tombstone) per identity, enforced by the database.
 CREATE UNIQUE INDEX jobs_identity ON jobs (sku, sha256, theme);
--- claimDue: status IN (step statuses) AND next_run_at <= now.
-CREATE INDEX jobs_claim ON jobs (status, next_run_at);
+-- claimDue: status IN (step statuses) AND next_run_at <= now, over worker-driven live jobs only (partial:
+-- external and purged jobs never enter it, and the claim query repeats the same literal conditions).
+CREATE INDEX jobs_claim ON jobs (status, next_run_at) WHERE driver = 'worker' AND purged_at IS NULL;
 -- list(): newest first, optionally by status / theme (sku uses jobs_identity's prefix).
 CREATE INDEX jobs_created ON jobs (created_at, id);
 CREATE INDEX jobs_status_created ON jobs (status, created_at, id);
