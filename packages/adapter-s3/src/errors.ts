@@ -58,8 +58,10 @@ function retryAfterMs(e: unknown): number | undefined {
  */
 export function mapS3Error(e: unknown, ctx: S3ErrorContext): JobkitError {
   if (JobkitError.is(e)) return e;
-  const name = e instanceof Error ? e.name : 'Error';
   const status = statusOf(e);
+  // Errors without a body (HEAD) come back as "Unknown"/"NotFound"/"Forbidden": say the status instead.
+  const rawName = e instanceof Error ? e.name : 'Error';
+  const name = (rawName === 'Unknown' || rawName === 'UnknownError') && status !== undefined ? `HTTP ${status}` : rawName;
   const text = e instanceof Error && e.message && e.message !== 'UnknownError' ? e.message : name;
   const where = ctx.key === undefined ? `bucket "${ctx.bucket}"` : `"${ctx.key}" in bucket "${ctx.bucket}"`;
   const details: Record<string, unknown> = { bucket: ctx.bucket, operation: ctx.operation, s3Code: name, ...(status !== undefined ? { httpStatus: status } : {}) };
