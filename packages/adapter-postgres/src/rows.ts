@@ -147,8 +147,8 @@ export function jobParams(job: Job): unknown[] {
     JSON.stringify(job.storefrontMediaIds),
     numberParam(job.costUsd),
     job.errorCode,
-    job.errorMessage,
-    job.errorStack,
+    freeText(job.errorMessage),
+    freeText(job.errorStack),
     job.createdAt,
     job.updatedAt,
     job.startedAt,
@@ -166,7 +166,7 @@ export function updateParams(job: Job, columns: readonly (typeof JOB_COLUMNS)[nu
 
 /** Event parameters: job_id, at, from_status, to_status, attempt, error_code, message, cost_usd. */
 export function eventParams(e: NewJobEvent): unknown[] {
-  return [e.jobId, e.at, e.from, e.to, e.attempt, e.errorCode, e.message, numberParam(e.costUsd)];
+  return [e.jobId, e.at, e.from, e.to, e.attempt, e.errorCode, freeText(e.message), numberParam(e.costUsd)];
 }
 
 export function rowToJob(r: JobRow): Job {
@@ -239,6 +239,14 @@ export function safeInt(v: string | number): number {
 function stringArray(v: unknown): string[] {
   const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
   return Array.isArray(parsed) ? parsed.map(String) : [];
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000. Error messages and stacks come from providers and may contain it;
+ * refusing them would make a failure unrecordable, so NUL becomes U+FFFD in these free-text fields only.
+ */
+function freeText(v: string | null): string | null {
+  return v === null || !v.includes('\u0000') ? v : v.replaceAll('\u0000', '\uFFFD');
 }
 
 /** Numbers to numeric as their shortest round-trip text (Number(text) gives the same double back). */
