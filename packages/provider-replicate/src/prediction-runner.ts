@@ -225,7 +225,14 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       );
     } catch (err) {
       // Outputs expire about an hour after the run; once gone, only a new prediction helps.
-      if (isGoneError(err)) await markSpent(p.id);
+      if (isGoneError(err)) {
+        await markSpent(p.id);
+        throw new JobkitError(step, `outputs of Replicate prediction ${p.id} are gone; the next try creates a new prediction`, {
+          retryable: true,
+          cause: err,
+          details: { predictionId: p.id },
+        });
+      }
       throw err;
     }
     const costUsd = predictionCost(task.pricing, predictTime, urls.length);

@@ -109,9 +109,10 @@ export function fakeTime(startMs = Date.parse('2030-01-01T00:00:00Z')): { clock:
   const sleeps: number[] = [];
   const sleep: Sleep = async (ms, signal) => {
     sleeps.push(ms);
-    now += ms;
-    // Yield to real I/O so the fake server (real time) can progress between polls.
+    const wakeAt = now + ms;
+    // Yield to real I/O so the fake server (real time) can progress between polls; time moves on wake-up.
     await new Promise((resolve) => setTimeout(resolve, 2));
+    now = Math.max(now, wakeAt);
     if (signal?.aborted) throw new JobkitError('CANCELLED', 'waiting was cancelled');
   };
   return { clock: { now: () => new Date(now) }, sleep, sleeps, advance: (ms) => (now += ms) };

@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPending } from 'jobkit';
+import { createRateLimiter, createReplicateProviders, createReplicateSegmenter, parseRetryAfterMs } from '../src/index.js';
+import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { clientOptions, expectJobkitError, fakeTime, fluxModel, localImage, makeContext, segmentModel } from './support/helpers.js';
+
+const req = { sku: 'SKU-1', sha256: 'c'.repeat(64), original: localImage(Buffer.from('jpeg')) };
+
+describe('429, 5xx and network errors (the client\'s own retry is disabled)', () => {
+  let fake: FakeReplicate;
+  beforeEach(async () => {
+    fake = await startFakeReplicate();
+    fake.addModel(segmentModel({ durationMs: 30 }));
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('429 on create → RATE_LIMITED with Retry-After, one request only, and the limiter pauses later creates', async () => {
+    fake.fail('create', FakeReplicate.throttled(7));
+    const time = fakeTime();
+    const seg = createReplicateSegmenter({ ...clientOptions(fake), clock: time.clock, sleep: time.sleep });
+    const err = await expectJobkitError(seg.segment(req, makeContext({ clock: time.clock }).ctx));
+    expect(err.code).toBe('RATE_LIMITED');
+    expect(err.retryable).toBe(true);
+    expect(err.retryAfterMs).toBe(7000);
+    expect(err.message).toContain('Request was throttled');
+    expect(fake.creates).toBe(1);
+
+    // The next create in this process waits out the reset before calling Replicate again.
+    const result = await seg.segment(req, makeContext({ clock: time.clock }).ctx);
+    expect(isPending(result)).toBe(false);
+    expect(time.sleeps[0]).toBe(7000);
+    expect(fake.creates).toBe(2);
+  });
+
+  it('429 without Retry-After uses the body\'s "resets in ~Ns"', async () => {
+    fake.fail('create', FakeReplicate.throttled(null, 5));
+    const seg = createReplicateSegmenter({ ...clientOptions(fake) });
+    const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
+    expect(err.code).toBe('RATE_LIMITED');
+    expect(err.retryAfterMs).toBe(5000);
+    expect(fake.creates).toBe(1);
+  });
+
+  it('429 while polling is waited out (fake clock), then polling continues to success', async () => {
+    fake.fail('get', FakeReplicate.throttled(3));
+    const time = fakeTime();
+    const seg = createReplicateSegmenter({ ...clientOptions(fake), clock: time.clock, sleep: time.sleep, pollInitialMs: 100, pollMaxMs: 200 });
+    const result = await seg.segment(req, makeContext({ clock: time.clock }).ctx);
+    expect(isPending(result)).toBe(false);
+    // First poll after 100 ms hits the 429; the next sleep is the server's 3 s.
+    expect(time.sleeps.slice(0, 2)).toEqual([100, 3000]);
+    expect(fake.creates).toBe(1);
+  });
+
+  it('5xx on create → retryable SEGMENT_FAILED after a single request', async () => {
+    fake.fail('create', { status: 503, body: { detail: 'Service Unavailable' } });
+    const seg = createReplicateSegmenter({ ...clientOptions(fake) });
+    const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
+    expect(err.code).toBe('SEGMENT_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(err.details?.status).toBe(503);
+    expect(fake.creates).toBe(1);
+  });
+
+  it('a dropped connection on create is retryable and never replayed by the client (no hidden second run)', async () => {
+    fake.fail('create', { status: 0, drop: true });
+    const seg = createReplicateSegmenter({ ...clientOptions(fake) });
+    const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
+    expect(err.code).toBe('SEGMENT_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(fake.creates).toBe(1);
+  });
+
+  it('transient poll errors are retried with backoff; too many in a row give up the try (ref kept)', async () => {
+    fake.addModel(segmentModel({ durationMs: Infinity, version: 'f'.repeat(64) }));
+    fake.fail('get', { status: 502, times: 10 });
+    const time = fakeTime();
+    const seg = createReplicateSegmenter({
+      ...clientOptions(fake),
+      model: `851-labs/background-remover:${'f'.repeat(64)}`,
+      clock: time.clock,
+      sleep: time.sleep,
+      maxPollErrors: 3,
+    });
+    const ctx = makeContext({ clock: time.clock });
+    const err = await expectJobkitError(seg.segment(req, ctx.ctx));
+    expect(err.code).toBe('SEGMENT_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(fake.count('GET', /^\/v1\/predictions\//)).toBe(4);
+    expect(ctx.refs).toHaveLength(1);
+  });
+
+  it('a request that times out is PROVIDER_TIMEOUT', async () => {
+    const seg = createReplicateSegmenter({
+      ...clientOptions(fake),
+      requestTimeoutMs: 50,
+      fetch: (input, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))),
+    });
+    const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
+    expect(err.code).toBe('PROVIDER_TIMEOUT');
+    expect(err.retryable).toBe(true);
+  });
+});
+
+describe('prediction-creation limiter', () => {
+  it('spaces creates to the configured rate and refuses waits beyond maxWaitMs', async () => {
+    const time = fakeTime();
+    const limiter = createRateLimiter({ perMinute: 60, burst: 2, maxWaitMs: 2500, clock: time.clock, sleep: time.sleep });
+    await limiter.acquire();
+    await limiter.acquire();
+    expect(time.sleeps).toEqual([]);
+    await limiter.acquire(); // bucket empty: 1 token per second
+    expect(time.sleeps).toEqual([1000]);
+    // Two queued reservations at once would need 1 s and 2 s; a third would need > 2.5 s.
+    const [a, b] = await Promise.all([limiter.acquire(), limiter.acquire()]).then(() => time.sleeps.slice(1));
+    expect([a, b]).toEqual([1000, 2000]);
+    limiter.pauseUntil(time.clock.now().getTime() + 10_000);
+    const err = await expectJobkitError(limiter.acquire());
+    expect(err.code).toBe('RATE_LIMITED');
+    expect(err.retryAfterMs).toBe(10_000);
+  });
+
+  it('one limiter is shared by both providers of createReplicateProviders', async () => {
+    const fake = await startFakeReplicate();
+    try {
+      fake.addModel(segmentModel({ durationMs: 10 })).addModel(fluxModel({ durationMs: 10 }));
+      const time = fakeTime();
+      const { segmenter, backgroundGenerator } = createReplicateProviders({
+        ...clientOptions(fake),
+        clock: time.clock,
+        sleep: time.sleep,
+        rateLimit: { perMinute: 30, burst: 1 },
+      });
+      const createdAt: number[] = [];
+      fake.onCreate = () => {
+        createdAt.push(time.clock.now().getTime());
+      };
+      await segmenter.segment(req, makeContext({ clock: time.clock }).ctx);
+      await backgroundGenerator.generate(
+        { sku: 'SKU-1', sha256: 'c'.repeat(64), theme: 'studio', count: 1, width: 1000, height: 1000, cutout: localImage(Buffer.from('png')) },
+        makeContext({ clock: time.clock }).ctx,
+      );
+      // The second create (other provider) had to wait for the shared bucket: 2 s per token at 30/min.
+      expect(createdAt).toHaveLength(2);
+      expect(createdAt[1]! - createdAt[0]!).toBeGreaterThanOrEqual(2000);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('parseRetryAfterMs', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  it('reads seconds, HTTP dates and the throttle text', () => {
+    expect(parseRetryAfterMs(new Headers({ 'retry-after': '12' }), '', now)).toBe(12_000);
+    expect(parseRetryAfterMs(new Headers({ 'retry-after': 'Tue, 01 Jan 2030 00:00:30 GMT' }), '', now)).toBe(30_000);
+    expect(parseRetryAfterMs(new Headers(), '{"detail":"Request was throttled. Your rate limit resets in ~30s."}', now)).toBe(30_000);
+    expect(parseRetryAfterMs(new Headers(), 'nothing useful', now)).toBeUndefined();
+  });
+});
