@@ -319,7 +319,7 @@ describe('throttling', () => {
 
   it('rides a small leaky bucket: throttled on the way, every request eventually answered', async () => {
     await fake.close();
-    fake = await startFakeShopify({ maximumAvailable: 40, restoreRate: 400 });
+    fake = await startFakeShopify({ maximumAvailable: 40, restoreRate: 40 });
     const product = fake.addProduct({ sku: 'BKT-1', title: 'Bucket', existingMedia: 3 });
     const sf = storefront({ mediaPageSize: 10 });
     const res = await sf.push({ jobId: 'j', sku: 'BKT-1', theme: 'summer', images: images('j', 'BKT-1', 3) }, providerContext());
