@@ -351,10 +351,11 @@ export class FakeShopify {
       return void res.writeHead(200).end();
     }
     if (req.method !== 'POST' || file.httpMethod !== 'POST') return void res.writeHead(405).end();
-    return new Request(url, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body })
+    return new Request(url, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: new Uint8Array(body) })
       .formData()
       .then((form) => {
-        const order = [...form.keys()];
+        const order: string[] = [];
+        form.forEach((_value, name) => order.push(name));
         const expected = [...file.parameters.map((p) => p.name), 'file'];
         const paramsOk = file.parameters.every((p) => form.get(p.name) === p.value);
         const upload = form.get('file');
