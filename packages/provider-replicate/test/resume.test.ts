@@ -2,17 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPending } from 'jobkit';
 import { createReplicateSegmenter } from '../src/index.js';
 import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
-import { CUTOUT, clientOptions, expectJobkitError, fakeTime, localImage, makeContext, segmentModel } from './support/helpers.js';
-
-async function until<T>(get: () => T, timeoutMs = 2000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { CUTOUT, clientOptions, expectJobkitError, fakeTime, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const req = { sku: 'SKU-1', sha256: 'b'.repeat(64), original: localImage(Buffer.from('jpeg')) };
 
