@@ -3,4 +3,4 @@ export { createS3ObjectStore, type S3ObjectStore } from './s3-object-store.js';
 export { type S3ObjectStoreOptions } from './options.js';
 export { S3_CLIENT_DEFAULTS, createS3Client } from './client.js';
 export { mapS3Error, type S3ErrorContext } from './errors.js';
-export { s3ConfigFromEnv } from './env.js';
+export { s3ConfigFromEnv, type S3EnvConfig } from './env.js';

@@ -102,6 +102,24 @@ export function createS3ObjectStore(opts: S3ObjectStoreOptions): S3ObjectStore {
     throw new JobkitError('STORAGE_FAILED', `S3 ${operation} of "${key}" in bucket "${bucket}" returned no body`, { details: { bucket, key } });
   }
 
+  async function head(key: string): Promise<ObjectInfo | null> {
+    const Key = fullKey(key);
+    try {
+      const out = await send('head', key, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key })));
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        contentType: out.ContentType ?? 'application/octet-stream',
+        ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
+        ...(out.ETag ? { etag: out.ETag.replace(/^"|"$/g, '') } : {}),
+      };
+    } catch (e) {
+      if (!JobkitError.is(e, 'NOT_FOUND')) throw e;
+      if (!bucketSeen) await ensureBucket();
+      return null;
+    }
+  }
+
   return {
     bucket,
     prefix,
@@ -140,26 +158,10 @@ export function createS3ObjectStore(opts: S3ObjectStoreOptions): S3ObjectStore {
       return openBody(key, 'getStream');
     },
 
-    async head(key: string): Promise<ObjectInfo | null> {
-      const Key = fullKey(key);
-      try {
-        const out = await send('head', key, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key })));
-        return {
-          key,
-          size: out.ContentLength ?? 0,
-          contentType: out.ContentType ?? 'application/octet-stream',
-          ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
-          ...(out.ETag ? { etag: out.ETag.replace(/^"|"$/g, '') } : {}),
-        };
-      } catch (e) {
-        if (!JobkitError.is(e, 'NOT_FOUND')) throw e;
-        if (!bucketSeen) await ensureBucket();
-        return null;
-      }
-    },
+    head,
 
     async exists(key: string): Promise<boolean> {
-      return (await this.head(key)) !== null;
+      return (await head(key)) !== null;
     },
 
     async delete(key: string): Promise<void> {
