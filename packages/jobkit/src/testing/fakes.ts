@@ -3,9 +3,9 @@
  * (e.g. two 503s then success, a 429 with retryAfterMs) and call counters. They implement the real ports.
  */
 import { createHash } from 'node:crypto';
-import { JobkitError, type ErrorCode } from '../errors.js';
-import { keys } from '../domain/keys.js';
-import type { Clock } from '../ports/clock.js';
+import { JobkitError, type ErrorCode } from 'jobkit';
+import { keys } from 'jobkit';
+import type { Clock } from 'jobkit';
 import type {
   BackgroundGenerator,
   BackgroundRequest,
@@ -15,9 +15,9 @@ import type {
   ProviderContext,
   SegmentRequest,
   Segmenter,
-} from '../ports/providers.js';
-import type { Storefront, StorefrontPushRequest } from '../ports/storefront.js';
-import type { ThemedPhotoRef } from '../domain/keys.js';
+} from 'jobkit';
+import type { Storefront, StorefrontPushRequest } from 'jobkit';
+import type { ThemedPhotoRef } from 'jobkit';
 
 export interface FakeClock extends Clock {
   advance(ms: number): Date;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
-import type { Job, NewJobEvent } from '../domain/job.js';
+import type { Job, NewJobEvent } from 'jobkit';
 
 /** A valid NEW job with overridable fields (for store tests). */
 export function makeJob(overrides: Partial<Job> = {}, now: Date = new Date()): Job {

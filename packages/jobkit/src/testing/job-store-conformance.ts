@@ -4,9 +4,9 @@
  * `create` must return an empty store each time.
  */
 import * as vitest from 'vitest';
-import { JobkitError } from '../errors.js';
-import type { Job } from '../domain/job.js';
-import type { JobStore } from '../ports/job-store.js';
+import { JobkitError } from 'jobkit';
+import type { Job } from 'jobkit';
+import type { JobStore } from 'jobkit';
 import { creationEvent, eventFor, makeJob, randomSha256 } from './job-factory.js';
 
 export interface JobStoreConformanceOptions {

@@ -3,8 +3,8 @@
  *   runObjectStoreConformance({ name: 'my store', create: async () => store });
  */
 import * as vitest from 'vitest';
-import { JobkitError } from '../errors.js';
-import type { ObjectStore } from '../ports/object-store.js';
+import { JobkitError } from 'jobkit';
+import type { ObjectStore } from 'jobkit';
 
 export interface ObjectStoreConformanceOptions {
   name: string;

@@ -26,7 +26,7 @@ export type WebhookHeaders = Record<string, string | string[] | undefined> | Hea
 export interface HmacSchemeOptions {
   scheme: 'hmac-sha256';
   /** Header names to look for, first present wins (case-insensitive). */
-  headers?: string[];
+  headers?: readonly string[];
   /** Optional timestamp header (unix seconds); when set, the signed content is `{timestamp}.{body}`. */
   timestampHeader?: string;
 }

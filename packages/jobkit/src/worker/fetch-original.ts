@@ -21,6 +21,8 @@ export interface FetchOriginalOptions {
   timeoutMs?: number;
   maxRedirects?: number;
   signal?: AbortSignal;
+  /** DNS resolver (default node:dns lookup); injectable to test the connect-time check. */
+  dnsLookup?: typeof dns.lookup;
 }
 
 export interface FetchedOriginal {
@@ -31,9 +33,9 @@ export interface FetchedOriginal {
 
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
 
-function guardedLookup(policy: AddressPolicy, host: string): LookupFunction {
+function guardedLookup(policy: AddressPolicy, host: string, resolver: typeof dns.lookup = dns.lookup): LookupFunction {
   return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolver(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err);
       const list = addresses as dns.LookupAddress[];
       const allowedHost = hostAllowlisted(host, policy);
@@ -58,7 +60,7 @@ function requestOnce(url: URL, opts: Required<Pick<FetchOriginalOptions, 'maxByt
       url,
       {
         method: 'GET',
-        lookup: guardedLookup(policy, url.hostname),
+        lookup: guardedLookup(policy, url.hostname, opts.dnsLookup),
         headers: { accept: 'image/*', 'user-agent': 'jobkit/0.1 (+image fetch)' },
         timeout: opts.timeoutMs,
         signal: opts.signal,

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobkitError, fetchOriginal, forbiddenAddressReason } from 'jobkit';
+
+const photo = Buffer.alloc(50_000, 7);
+const photoSha = createHash('sha256').update(photo).digest('hex');
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/photo.jpg') {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': photo.length });
+      return res.end(photo);
+    }
+    if (url.pathname === '/html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<html>');
+    }
+    if (url.pathname === '/redirect-private') {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      return res.end();
+    }
+    if (url.pathname === '/redirect-self') {
+      res.writeHead(302, { location: '/photo.jpg' });
+      return res.end();
+    }
+    if (url.pathname === '/big-chunked') {
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      for (let i = 0; i < 40; i++) res.write(Buffer.alloc(64 * 1024));
+      return res.end();
+    }
+    if (url.pathname === '/busy') {
+      res.writeHead(503, { 'retry-after': '7' });
+      return res.end();
+    }
+    if (url.pathname === '/slow') return; // never answers
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function err(p: Promise<unknown>): Promise<JobkitError> {
+  try {
+    await p;
+  } catch (e) {
+    if (JobkitError.is(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('fetchOriginal (SSRF guard)', () => {
+  const local = { addressPolicy: { allowlist: ['127.0.0.1/32'] } };
+
+  it('refuses private, loopback, link-local and metadata addresses in every spelling', async () => {
+    for (const url of [
+      `${base}/photo.jpg`,
+      'http://10.1.2.3/a.jpg',
+      'http://192.168.1.1/a.jpg',
+      'http://172.16.0.1/a.jpg',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://2130706433/a.jpg',
+      'http://0x7f000001/a.jpg',
+      'http://0177.0.0.1/a.jpg',
+      'http://[::1]/a.jpg',
+      'http://[::ffff:7f00:1]/a.jpg',
+      'http://[fe80::1]/a.jpg',
+      'http://[fd12::1]/a.jpg',
+      'http://100.64.0.1/a.jpg',
+      'http://0.0.0.0/a.jpg',
+      'file:///etc/passwd',
+      'ftp://example.com/a.jpg',
+      'http://u:p@example.com/a.jpg',
+      'http://localhost/a.jpg',
+    ]) {
+      const e = await err(fetchOriginal(url, null));
+      expect(e.code, url).toBe('DOWNLOAD_FAILED');
+      expect(e.retryable, url).toBe(false);
+    }
+  });
+
+  it('checks the resolved address at connect time (a public-looking name pointing at loopback is refused)', async () => {
+    const port = new URL(base).port;
+    // A resolver that answers like a DNS-rebinding attacker: the name looks public, the address is loopback.
+    const rebinding = ((_h: string, _o: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
+      cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
+    const e = await err(fetchOriginal(`http://images.example.com:${port}/photo.jpg`, null, { dnsLookup: rebinding }));
+    expect(e.code).toBe('DOWNLOAD_FAILED');
+    expect(e.message).toMatch(/non-public address \(loopback\)/);
+    // The same resolver with the address allowlisted connects to exactly that address.
+    const ok = await fetchOriginal(`http://images.example.com:${port}/photo.jpg`, photoSha, { dnsLookup: rebinding, addressPolicy: { allowlist: ['127.0.0.0/8'] } });
+    expect(ok.sha256).toBe(photoSha);
+  });
+
+  it('classifies addresses with ipaddr.js ranges', () => {
+    expect(forbiddenAddressReason('8.8.8.8')).toBeNull();
+    expect(forbiddenAddressReason('2606:4700::1111')).toBeNull();
+    expect(forbiddenAddressReason('127.0.0.1')).toBe('loopback');
+    expect(forbiddenAddressReason('::ffff:10.0.0.1')).toBe('private');
+    expect(forbiddenAddressReason('169.254.169.254')).toBe('linkLocal');
+    expect(forbiddenAddressReason('10.0.0.1', { allowlist: ['10.0.0.0/8'] })).toBeNull();
+    expect(forbiddenAddressReason('10.0.0.1', { allowPrivate: true })).toBeNull();
+  });
+
+  it('downloads an allowed image and verifies its sha256', async () => {
+    const got = await fetchOriginal(`${base}/photo.jpg`, photoSha, local);
+    expect(got.sha256).toBe(photoSha);
+    expect(got.contentType).toBe('image/jpeg');
+    expect(got.bytes.equals(photo)).toBe(true);
+    const bad = await err(fetchOriginal(`${base}/photo.jpg`, 'b'.repeat(64), local));
+    expect(bad.code).toBe('CHECKSUM_MISMATCH');
+    expect(bad.retryable).toBe(false);
+  });
+
+  it('re-checks every redirect', async () => {
+    expect((await fetchOriginal(`${base}/redirect-self`, photoSha, local)).sha256).toBe(photoSha);
+    const e = await err(fetchOriginal(`${base}/redirect-private`, null, local));
+    expect(e.code).toBe('DOWNLOAD_FAILED');
+    expect(e.message).toMatch(/169\.254\.169\.254|not public/);
+  });
+
+  it('enforces the size cap while streaming, the content type, statuses and timeouts', async () => {
+    expect((await err(fetchOriginal(`${base}/big-chunked`, null, { ...local, maxBytes: 1_000_000 }))).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await err(fetchOriginal(`${base}/photo.jpg`, null, { ...local, maxBytes: 1000 }))).code).toBe('PAYLOAD_TOO_LARGE');
+    const html = await err(fetchOriginal(`${base}/html`, null, local));
+    expect(html.message).toMatch(/not an image/);
+    const busy = await err(fetchOriginal(`${base}/busy`, null, local));
+    expect(busy).toMatchObject({ code: 'DOWNLOAD_FAILED', retryable: true });
+    expect((await err(fetchOriginal(`${base}/missing`, null, local))).retryable).toBe(false);
+    const slow = await err(fetchOriginal(`${base}/slow`, null, { ...local, timeoutMs: 200 }));
+    expect(slow.code).toBe('PROVIDER_TIMEOUT');
+  });
+});
