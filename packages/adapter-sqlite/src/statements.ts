@@ -10,14 +10,18 @@ import type { EventRow, JobRow } from './row.js';
 const STEP_STATUSES_SQL = "('QUEUED','SEGMENTING','BG_GENERATING','COMPOSITING','SHOPIFY_PUSH')";
 const FINISHED_SQL = "status IN ('DONE','FAILED') AND completed_at IS NOT NULL AND completed_at < @before AND (purged_at IS NULL OR @forget = 1)";
 
-/** The claim: one UPDATE over the oldest due, unleased, worker-driven jobs (run inside BEGIN IMMEDIATE). */
+/**
+ * The claim: one UPDATE over the oldest due, unleased, worker-driven jobs (run inside BEGIN IMMEDIATE).
+ * INDEXED BY pins the partial due-order index: without statistics the planner prefers an equality lookup
+ * on status and then sorts every queued job on each claim (quadratic over a backlog).
+ */
 export const CLAIM_SQL = `UPDATE jobs SET lease_owner = @owner, lease_expires_at = @expires, version = version + 1
 WHERE id IN (
-  SELECT id FROM jobs
+  SELECT id FROM jobs INDEXED BY jobs_claim
   WHERE status IN ${STEP_STATUSES_SQL} AND driver = 'worker' AND purged_at IS NULL
     AND (next_run_at IS NULL OR next_run_at <= @now)
     AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
-  ORDER BY COALESCE(next_run_at, created_at), created_at, id
+  ORDER BY coalesce(next_run_at, created_at), created_at, id
   LIMIT @limit)
 RETURNING *`;
 

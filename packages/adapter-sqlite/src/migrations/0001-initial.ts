@@ -45,13 +45,15 @@ CREATE TABLE jobs (
 
 -- Idempotency: one job (or tombstone) per identity, enforced by the database.
 CREATE UNIQUE INDEX jobs_identity ON jobs (sku, sha256, theme);
--- claimDue: status IN (step statuses) AND next_run_at <= now, over worker-driven live jobs only (partial:
--- external and purged jobs never enter it, and the claim query repeats the same literal conditions).
-CREATE INDEX jobs_claim ON jobs (status, next_run_at) WHERE driver = 'worker' AND purged_at IS NULL;
--- list(): newest first, optionally by status / theme (sku uses jobs_identity's prefix).
+-- claimDue: the claimable rows only (partial), in "oldest due first" order, so a claim reads the first
+-- LIMIT matching entries instead of sorting every queued job. Its WHERE is repeated verbatim by the claim
+-- query (SQLite uses a partial index only when the query implies its condition).
+CREATE INDEX jobs_claim ON jobs (coalesce(next_run_at, created_at), created_at, id)
+  WHERE status IN ('QUEUED','SEGMENTING','BG_GENERATING','COMPOSITING','SHOPIFY_PUSH') AND driver = 'worker' AND purged_at IS NULL;
+-- list(): newest first, optionally by status (sku uses jobs_identity's prefix; a theme filter walks
+-- jobs_created: every index costs a page write per insert, and themes are few and rarely filtered alone).
 CREATE INDEX jobs_created ON jobs (created_at, id);
 CREATE INDEX jobs_status_created ON jobs (status, created_at, id);
-CREATE INDEX jobs_theme_created ON jobs (theme, created_at, id);
 -- deleteFinished: finished jobs by completion time.
 CREATE INDEX jobs_completed ON jobs (completed_at) WHERE completed_at IS NOT NULL;
 
