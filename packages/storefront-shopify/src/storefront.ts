@@ -43,6 +43,8 @@ import { mediaFailedError, throwOnUserErrors } from './user-errors.js';
 const MEDIA_IMAGE_GID = 'gid://shopify/MediaImage/';
 /** Staged uploads run this many at a time per push. */
 const UPLOAD_CONCURRENCY = 3;
+/** Shopify allows 250 media per product; this bounds the listing should an API keep saying "next page". */
+const MAX_MEDIA_PAGES = 100;
 
 export interface ShopifyStorefront extends Storefront {
   readonly name: string;
@@ -63,7 +65,8 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
   let client: ShopifyGraphQLClient;
   if (options.client !== undefined) {
     client = options.client;
-    apiVersion = options.apiVersion;
+    // An AdminApiClient exposes its version in `config`.
+    apiVersion = options.apiVersion ?? (options.client as { config?: { apiVersion?: unknown } }).config?.apiVersion as string | undefined;
   } else {
     apiVersion = options.apiVersion?.trim() ?? DEFAULT_API_VERSION;
     try {
@@ -115,7 +118,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     const media: MediaNode[] = [];
     let after: string | null = null;
     let title = '';
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const data: ProductMediaData = await call<ProductMediaData>(
         'productMedia',
         PRODUCT_MEDIA,
@@ -127,6 +130,12 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
       media.push(...data.product.media.nodes);
       const page = data.product.media.pageInfo;
       if (!page.hasNextPage || !page.endCursor) break;
+      if (pages >= MAX_MEDIA_PAGES) {
+        throw new JobkitError('STOREFRONT_FAILED', `Shopify listed more than ${MAX_MEDIA_PAGES} pages of media for ${productId}`, {
+          retryable: false,
+          details: { productId },
+        });
+      }
       after = page.endCursor;
     }
     return { id: productId, title, media };
@@ -225,7 +234,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
   }
 
   async function push(req: StorefrontPushRequest, ctx: ProviderContext): Promise<StorefrontPushResult> {
-    validateRequest(req);
+    validateRequest(req, opts.usePublicUrl);
     const cx: CallContext = { signal: ctx.signal, logger: ctx.logger.child({ storefront: 'shopify', sku: req.sku }) };
     if (ctx.signal.aborted) throw cancelled(ctx.signal);
     if (req.images.length === 0) return { mediaIds: [], costUsd: 0 };
@@ -301,7 +310,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
   return { name: opts.name, apiVersion, push };
 }
 
-function validateRequest(req: StorefrontPushRequest): void {
+function validateRequest(req: StorefrontPushRequest, usePublicUrl: boolean): void {
   if (typeof req !== 'object' || req === null) throw invalidInput('request', 'must be an object');
   if (typeof req.sku !== 'string' || req.sku.trim() === '') throw invalidInput('sku', 'must be a non-empty string');
   if (typeof req.theme !== 'string') throw invalidInput('theme', 'must be a string');
@@ -315,7 +324,9 @@ function validateRequest(req: StorefrontPushRequest): void {
     if (img.marker.length + 2 > MAX_ALT_LENGTH) throw invalidInput(`${field}.marker`, 'is too long for alt text');
     if (markers.has(img.marker)) throw invalidInput(`${field}.marker`, 'is used by two images');
     markers.add(img.marker);
-    if (typeof img.source?.bytes !== 'function') throw invalidInput(`${field}.source`, 'must be an ImageSource');
+    if (typeof img.source?.bytes !== 'function' || (usePublicUrl && typeof img.source.publicUrl !== 'function')) {
+      throw invalidInput(`${field}.source`, 'must be an ImageSource');
+    }
     if (typeof img.source.contentType !== 'string' || !img.source.contentType.startsWith('image/')) {
       throw invalidInput(`${field}.source.contentType`, 'must be an image/* type');
     }

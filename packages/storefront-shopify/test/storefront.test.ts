@@ -274,6 +274,7 @@ describe('push', () => {
     const res = await sf.push({ jobId: 'j', sku: 'CLI-1', theme: 'summer', images: images('j', 'CLI-1', 1) }, providerContext());
     expect(res.mediaIds).toEqual([product.media[0]!.id]);
     expect(fake.calls.every((c) => c.apiVersion === '2026-07')).toBe(true);
+    expect(sf.apiVersion).toBe('2026-07');
   });
 
   it('uses the configured apiVersion', async () => {
@@ -401,6 +402,14 @@ describe('options and request validation', () => {
     expect(field(() => createShopifyStorefront({ ...base, apiVersion: '2026-02' }))).toBe('apiVersion');
     expect(field(() => createShopifyStorefront({ ...base, mediaPageSize: 251 }))).toBe('mediaPageSize');
     expect(field(() => createShopifyStorefront({ ...base, stagedUploadMethod: 'PATCH' as 'PUT' }))).toBe('stagedUploadMethod');
+  });
+
+  it('routes the client\'s unsupported-version notice to the logger instead of the console', () => {
+    const logger = recordingLogger();
+    createShopifyStorefront({ storeDomain: 'shop.myshopify.com', accessToken: 'shpat_x', apiVersion: '2023-01', logger });
+    expect(logger.entries).toEqual([
+      expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ notice: 'Unsupported_Api_Version', storefront: 'shopify' }) }),
+    ]);
   });
 
   it('rejects duplicate markers and non-image sources before calling Shopify', async () => {
