@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
   JOB_STATUSES,
@@ -37,6 +38,11 @@ export interface PostgresJobStoreOptions extends ConnectionOptions {
   migrate?: boolean | undefined;
   /** NOTIFY listeners when a job becomes claimable (default true). */
   notify?: boolean | undefined;
+  /**
+   * Use named prepared statements (parsed and planned once per connection; default true). Turn off behind
+   * a transaction-mode pooler that cannot keep them (PgBouncer < 1.21).
+   */
+  prepare?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -71,14 +77,14 @@ export async function createPostgresJobStore(opts: PostgresJobStoreOptions): Pro
     await conn.dispose().catch(() => undefined);
     throw err;
   }
-  return buildStore(conn, schema, opts.notify ?? true, logger);
+  return buildStore(conn, schema, { notify: opts.notify ?? true, prepare: opts.prepare ?? true }, logger);
 }
 
-function buildStore(conn: ReturnType<typeof openPool>, schema: string, notify: boolean, logger: Logger): PostgresJobStore {
+function buildStore(conn: ReturnType<typeof openPool>, schema: string, flags: { notify: boolean; prepare: boolean }, logger: Logger): PostgresJobStore {
   const { pool } = conn;
   const sql = buildStatements(quoteIdent(schema));
   const channel = channelFor(schema);
-  const channelParam = notify ? channel : null;
+  const channelParam = flags.notify ? channel : null;
   const listener = new NotificationListener(pool.options, channel, logger);
   let closed = false;
 
@@ -91,9 +97,10 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, notify: b
       throw toJobkitError(err, name);
     }
   };
-  const query = <R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> => pool.query<R>(text, params);
+  const query = <R extends pg.QueryResultRow>(text: string, params: unknown[] = [], client: pg.ClientBase | pg.Pool = pool): Promise<pg.QueryResult<R>> =>
+    client.query<R>(flags.prepare ? { name: statementName(text), text, values: params } : { text, values: params });
   const byIdentity = async (job: Pick<Job, 'sku' | 'sha256' | 'theme'>, client: pg.ClientBase | pg.Pool = pool): Promise<Job | null> => {
-    const r = await client.query<JobRow>(sql.getByIdentity, [job.sku, job.sha256, job.theme]);
+    const r = await query<JobRow>(sql.getByIdentity, [job.sku, job.sha256, job.theme], client);
     return r.rows[0] ? rowToJob(r.rows[0]) : null;
   };
 
@@ -105,23 +112,25 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, notify: b
       op('insertOrGet', async () => {
         const limit = opts.maxImagesPerSku;
         if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw invalidInput('maxImagesPerSku', 'must be an integer ≥ 0');
-        const existing = await byIdentity(job);
-        if (existing) return { job: existing, created: false };
         const params = [...jobParams(job), ...eventParams(event), channelParam];
         let inserted: JobRow | undefined;
         if (limit === undefined) {
-          inserted = (await query<JobRow>(sql.insert, params)).rows[0];
+          const row = (await query<JobRow & { created: boolean }>(sql.insertOrExisting, params)).rows[0];
+          if (row && !row.created) return { job: rowToJob(row), created: false };
+          inserted = row;
         } else {
+          const existing = await byIdentity(job);
+          if (existing) return { job: existing, created: false };
           const result = await withTransaction(pool, async (client) => {
             // Serialises limit checks for this SKU until commit; the count below then sees every committed photo.
-            await client.query(sql.lockSku, [SKU_LOCK_NAMESPACE, job.sku]);
-            const check = (await client.query<{ images: number; known: boolean }>(sql.imageCheck, [job.sku, job.sha256])).rows[0]!;
+            await query(sql.lockSku, [SKU_LOCK_NAMESPACE, job.sku], client);
+            const check = (await query<{ images: number; known: boolean }>(sql.imageCheck, [job.sku, job.sha256], client)).rows[0]!;
             if (!check.known && check.images >= limit) {
               const dup = await byIdentity(job, client);
               if (dup) return { dup };
               throw new JobkitError('IMAGE_LIMIT_REACHED', `SKU ${job.sku} already has ${limit} images`, { details: { sku: job.sku, limit } });
             }
-            return { row: (await client.query<JobRow>(sql.insert, params)).rows[0] };
+            return { row: (await query<JobRow>(sql.insert, params, client)).rows[0] };
           });
           if ('dup' in result && result.dup) return { job: result.dup, created: false };
           inserted = 'row' in result ? result.row : undefined;
@@ -158,7 +167,7 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, notify: b
         const [count, page] = await Promise.all([
           query<{ total: number }>(`SELECT count(*)::integer AS total ${sql.listBase}${filter}`, params),
           query<JobRow>(
-            `SELECT * ${sql.listBase}${filter} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+            `SELECT ${sql.jobColumns} ${sql.listBase}${filter} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
             [...params, q.limit, q.offset],
           ),
         ]);
@@ -270,6 +279,17 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, notify: b
       await conn.dispose();
     },
   };
+}
+
+/** Prepared-statement name derived from the text: equal texts share a name, different ones never clash. */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `jobkit_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
 }
 
 /** USD amounts are kept to 1e-6, like the core's stats. */

@@ -28,29 +28,52 @@ const AVAILABLE = (alias: string): string =>
 const NOTIFY = (alias: string, channelParam: string): string =>
   `CASE WHEN ${channelParam} IS NOT NULL AND ${AVAILABLE(alias)} THEN pg_notify(${channelParam}, ${alias}.id || coalesce(' ' || to_char(${alias}.next_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')) END`;
 
+/** Explicit column lists (never `*`): a later migration adding a column cannot change a prepared statement's result type. */
+const JOB_SELECT = JOB_COLUMNS.join(', ');
+const jobSelect = (alias: string): string => JOB_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+const EVENT_SELECT = `id, ${EVENT_INSERT_COLUMNS}`;
+
 export function buildStatements(s: string) {
   const jobs = `${s}.jobs`;
   const events = `${s}.job_events`;
   const n = JOB_COLUMNS.length; // 31 job params, then 8 event params, then the channel
+  const col = (c: (typeof JOB_COLUMNS)[number]): number => JOB_COLUMNS.indexOf(c) + 1;
   const insertValues = JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}`).join(', ');
   // Update params: id, version, then MUTABLE_COLUMNS in order, then the event, then the channel.
   const m = MUTABLE_COLUMNS.length;
   const setClause = MUTABLE_COLUMNS.map((c, i) => `${c} = $${i + 3}::${JOB_COLUMN_TYPES[c]}`).join(', ');
-  const notifyAndReturn = (cte: string, channel: string) => `SELECT ${cte}.*, (${NOTIFY(cte, channel)})::text AS notified FROM ${cte}`;
+  const notifyAndReturn = (cte: string, channel: string) => `SELECT ${jobSelect(cte)}, (${NOTIFY(cte, channel)})::text AS notified FROM ${cte}`;
 
   return {
-    getById: `SELECT * FROM ${jobs} WHERE id = $1`,
-    getByIdentity: `SELECT * FROM ${jobs} WHERE sku = $1 AND sha256 = $2 AND theme = $3`,
+    getById: `SELECT ${JOB_SELECT} FROM ${jobs} WHERE id = $1`,
+    getByIdentity: `SELECT ${JOB_SELECT} FROM ${jobs} WHERE sku = $1 AND sha256 = $2 AND theme = $3`,
 
     /** Insert job + creation event in one statement; nothing when the identity exists. Params: job, event, channel. */
     insert: `WITH ins AS (
         INSERT INTO ${jobs} (${JOB_COLUMNS.join(', ')}) VALUES (${insertValues})
         ON CONFLICT (sku, sha256, theme) DO NOTHING
-        RETURNING *
+        RETURNING ${JOB_SELECT}
       ), ev AS (
         INSERT INTO ${events} (${EVENT_INSERT_COLUMNS}) SELECT ${eventValues(n + 1)} FROM ins
       )
       ${notifyAndReturn('ins', `$${n + 9}::text`)}`,
+
+    /**
+     * insert, or else the existing row when it was committed before this statement began (one round trip
+     * for new and duplicate jobs). No row at all means the conflicting insert was still in flight: fetch it.
+     * Params: as insert. Rows carry `created`.
+     */
+    insertOrExisting: `WITH ins AS (
+        INSERT INTO ${jobs} (${JOB_COLUMNS.join(', ')}) VALUES (${insertValues})
+        ON CONFLICT (sku, sha256, theme) DO NOTHING
+        RETURNING ${JOB_SELECT}
+      ), ev AS (
+        INSERT INTO ${events} (${EVENT_INSERT_COLUMNS}) SELECT ${eventValues(n + 1)} FROM ins
+      )
+      SELECT true AS created, ${jobSelect('ins')}, (${NOTIFY('ins', `$${n + 9}::text`)})::text AS notified FROM ins
+      UNION ALL
+      SELECT false, ${JOB_SELECT}, NULL FROM ${jobs}
+      WHERE sku = $${col('sku')}::text AND sha256 = $${col('sha256')}::text AND theme = $${col('theme')}::text AND NOT EXISTS (SELECT 1 FROM ins)`,
 
     /** Serialises limit checks per SKU until commit. Params: namespace, sku. */
     lockSku: `SELECT pg_advisory_xact_lock($1, hashtext($2))`,
@@ -63,7 +86,7 @@ export function buildStatements(s: string) {
     update: `WITH upd AS (
         UPDATE ${jobs} SET ${setClause}, version = version + 1
         WHERE id = $1::text AND version = $2::bigint
-        RETURNING *
+        RETURNING ${JOB_SELECT}
       ), ev AS (
         INSERT INTO ${events} (${EVENT_INSERT_COLUMNS}) SELECT ${eventValues(m + 3)} FROM upd
       )
@@ -85,16 +108,16 @@ export function buildStatements(s: string) {
       )
       UPDATE ${jobs} j SET lease_owner = $3::text, lease_expires_at = $4::timestamptz, version = j.version + 1
       FROM due WHERE j.id = due.id
-      RETURNING j.*`,
+      RETURNING ${jobSelect('j')}`,
 
     /** Params: id, owner, version, leaseExpiresAt. */
     renew: `UPDATE ${jobs} SET lease_expires_at = $4::timestamptz, version = version + 1
-      WHERE id = $1 AND lease_owner = $2 AND version = $3::bigint RETURNING *`,
+      WHERE id = $1 AND lease_owner = $2 AND version = $3::bigint RETURNING ${JOB_SELECT}`,
 
     /** Params: id, owner, version, channel. */
     release: `WITH rel AS (
         UPDATE ${jobs} SET lease_owner = NULL, lease_expires_at = NULL, version = version + 1
-        WHERE id = $1 AND lease_owner = $2 AND version = $3::bigint RETURNING *
+        WHERE id = $1 AND lease_owner = $2 AND version = $3::bigint RETURNING ${JOB_SELECT}
       )
       ${notifyAndReturn('rel', '$4::text')}`,
 
@@ -113,7 +136,7 @@ export function buildStatements(s: string) {
      * either deletes them or turns them into tombstones; returns the rows as they were. Params: before, purgedAt.
      */
     purgeFinished: `WITH victims AS (
-        SELECT * FROM ${jobs}
+        SELECT ${JOB_SELECT} FROM ${jobs}
         WHERE status IN ('DONE', 'FAILED') AND completed_at IS NOT NULL AND completed_at < $1::timestamptz AND purged_at IS NULL
         FOR UPDATE
       ), ev AS (
@@ -123,15 +146,16 @@ export function buildStatements(s: string) {
           composite_keys = '[]', thumbnail_keys = '[]', derivative_keys = '[]', error_stack = NULL, version = j.version + 1
         FROM victims v WHERE j.id = v.id
       )
-      SELECT * FROM victims`,
+      SELECT ${JOB_SELECT} FROM victims`,
     /** Params: before. Events go with the rows (ON DELETE CASCADE). */
     forgetFinished: `DELETE FROM ${jobs}
       WHERE status IN ('DONE', 'FAILED') AND completed_at IS NOT NULL AND completed_at < $1::timestamptz
-      RETURNING *`,
+      RETURNING ${JOB_SELECT}`,
 
-    listEvents: `SELECT * FROM ${events} WHERE job_id = $1 ORDER BY id`,
+    listEvents: `SELECT ${EVENT_SELECT} FROM ${events} WHERE job_id = $1 ORDER BY id`,
     ping: 'SELECT 1',
 
+    jobColumns: JOB_SELECT,
     listBase: `FROM ${jobs}`,
   };
 }
