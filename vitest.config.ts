@@ -4,11 +4,14 @@ import { defineConfig } from 'vitest/config';
 
 // One vitest project per workspace package; tests import sibling packages from their TypeScript source
 // through the "@jobkit/source" export condition, so no build is needed to run them.
-const dirs = ['packages', 'examples'].flatMap((root) =>
-  readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(`${root}/${d.name}/test`))
-    .map((d) => `${root}/${d.name}`),
-);
+const dirs = [
+  ...['packages', 'examples'].flatMap((root) =>
+    readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`${root}/${d.name}/test`))
+      .map((d) => `${root}/${d.name}`),
+  ),
+  'integration',
+];
 
 export default defineConfig({
   ssr: { resolve: { conditions: ['@jobkit/source'] } },
@@ -17,7 +20,7 @@ export default defineConfig({
     projects: dirs.map((dir) => ({
       extends: true,
       test: {
-        name: dir.split('/')[1]!,
+        name: dir.split('/')[1] ?? dir,
         root: dir,
         include: ['test/**/*.test.ts'],
         testTimeout: 30_000,
