@@ -133,10 +133,10 @@ export async function expectJobkitError(promise: Promise<unknown>): Promise<Jobk
 }
 
 /** Resolves with the first truthy value of `get`, polling every 5 ms (real time). */
-export async function until<T>(get: () => T, timeoutMs = 5000): Promise<NonNullable<T>> {
+export async function until<T>(get: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
   const started = Date.now();
   for (;;) {
-    const v = get();
+    const v = await get();
     if (v) return v as NonNullable<T>;
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
