@@ -300,7 +300,13 @@ async function renderShadow(product: Buffer, box: Box, g: { sigma: number; dx: n
     const o = (y + m) * width + m;
     for (let x = 0; x < box.width; x++) src[o + x] = Math.round(product[(y * box.width + x) * 4 + 3]! * weight);
   }
-  const alpha = await sharp(src, { raw: { width, height, channels: 1 } }).blur(g.sigma).raw().toBuffer();
+  // toColourspace('b-w') keeps the output single-channel (sharp would otherwise widen it to sRGB).
+  const { data: alpha, info } = await sharp(src, { raw: { width, height, channels: 1 } })
+    .blur(g.sigma)
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw compositeFailed(`shadow: expected 1 channel, got ${info.channels}`);
   return { alpha, x: box.x - m + g.dx, y: box.y - m + g.dy, width, height, opacity: g.opacity };
 }
 
