@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { better, defineQueue } from 'plainjob';
 import { createJobService, type Job } from 'jobkit';
+import { creationEvent, makeJob } from 'jobkit/testing';
 import { createSqliteJobStore, type SqliteJobStore } from '@jobkit/adapter-sqlite';
 
 const N = Number(process.argv[2] ?? 5000);
@@ -23,7 +24,7 @@ const freshFile = (): string => join(dir, `b${fileNo++}.db`);
 const silent = { error() {}, warn() {}, info() {}, debug() {} };
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
-const inputs = Array.from({ length: N }, (_, i) => ({ sku: `SKU-${i % 500}`, sha256: sha(i), imageUrl: `https://images.example.com/p/${i}.jpg`, autoStart: true }));
+const inputs = Array.from({ length: N }, (_, i) => ({ sku: `SKU-${i % 500}`, sha256: sha(i), imageUrl: `https://images.example.com/p/${i}.jpg`, autoStart: true as const }));
 
 function openOurs(): { store: SqliteJobStore; service: ReturnType<typeof createJobService> } {
   const store = createSqliteJobStore({ filename: freshFile(), busyTimeoutMs: 5000 });
@@ -59,12 +60,22 @@ async function createThroughput(): Promise<{ created: number; duplicate: number 
   return { created: rate(N, created), duplicate: rate(N, duplicate) };
 }
 
-/** Like for like with plainjob: create N, then claim + complete each one (claim batch `batch`). */
-async function oursCreateClaimComplete(batch: number): Promise<number> {
+/**
+ * Like for like with plainjob: create N, then claim + complete each one (claim batch `batch`). "store"
+ * creates with store.insertOrGet (what plainjob's add is: one insert, no input validation); "service"
+ * goes through JobService.createJob (zod validation, URL guard, then the same insertOrGet).
+ */
+async function oursCreateClaimComplete(batch: number, via: 'store' | 'service'): Promise<number> {
   const { store, service } = openOurs();
   let done = 0;
   const ms = await time(async () => {
-    for (const input of inputs) await service.createJob(input);
+    if (via === 'service') for (const input of inputs) await service.createJob(input);
+    else {
+      for (const input of inputs) {
+        const job = makeJob({ ...input, status: 'QUEUED', driver: 'worker', startedAt: new Date().toISOString() });
+        await store.insertOrGet(job, creationEvent(job));
+      }
+    }
     for (;;) {
       const claimed = await store.claimDue({ owner: 'bench', now: new Date(), leaseMs: 60_000, limit: batch });
       if (claimed.length === 0) break;
@@ -128,24 +139,26 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 const results: Record<string, number[]> = {
-  createNew: [], createDup: [], ours1: [], ours10: [], plainjob: [], lifecycle: [],
+  createNew: [], createDup: [], store1: [], service1: [], store10: [], plainjob: [], lifecycle: [],
 };
 // Warm-up (JIT, page cache), not recorded.
-await oursCreateClaimComplete(1);
+await oursCreateClaimComplete(1, 'store');
 plainjobAddProcess();
 
 for (let r = 0; r < RUNS; r++) {
   const c = await createThroughput();
   results.createNew!.push(c.created);
   results.createDup!.push(c.duplicate);
+  // Alternate the order so slow phases of a shared machine do not always hit the same contender.
   if (r % 2 === 0) {
     results.plainjob!.push(plainjobAddProcess());
-    results.ours1!.push(await oursCreateClaimComplete(1));
+    results.store1!.push(await oursCreateClaimComplete(1, 'store'));
   } else {
-    results.ours1!.push(await oursCreateClaimComplete(1));
+    results.store1!.push(await oursCreateClaimComplete(1, 'store'));
     results.plainjob!.push(plainjobAddProcess());
   }
-  results.ours10!.push(await oursCreateClaimComplete(10));
+  results.service1!.push(await oursCreateClaimComplete(1, 'service'));
+  results.store10!.push(await oursCreateClaimComplete(10, 'store'));
   results.lifecycle!.push(await fullLifecycle());
   process.stderr.write(`run ${r + 1}/${RUNS} done\n`);
 }
@@ -153,13 +166,15 @@ rmSync(dir, { recursive: true, force: true });
 
 const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
 const row = (name: string, key: keyof typeof results): string => `| ${name} | ${fmt(m[key])} | ${results[key]!.map(fmt).join(', ')} |`;
-console.log(`N = ${N} jobs per measurement, ${RUNS} runs, median (jobs/s); node ${process.version}, better-sqlite3 ${Database.prototype.constructor.name ? '12' : ''}\n`);
+console.log(`N = ${N} jobs per measurement, ${RUNS} runs, median jobs/s; node ${process.version}; files in ${process.env.BENCH_DIR ?? tmpdir()}\n`);
 console.log('| measurement | median jobs/s | all runs |');
 console.log('|---|---:|---|');
 console.log(row('createJob, new identities (JobService → SQLite store)', 'createNew'));
-console.log(row('createJob, duplicate identities', 'createDup'));
-console.log(row('ours: create + claim (batch 1) + complete', 'ours1'));
+console.log(row('createJob, duplicate identities (JobService)', 'createDup'));
 console.log(row('plainjob: add + getAndMarkJobAsProcessing + markJobAsDone', 'plainjob'));
-console.log(row('ours: create + claim (batch 10) + complete', 'ours10'));
-console.log(row('ours: full lifecycle (create → claim → 5 transitions → DONE, 7 events)', 'lifecycle'));
-console.log(`\nratio ours (batch 1) / plainjob = ${(m.ours1 / m.plainjob).toFixed(2)}×; ours (batch 10) / plainjob = ${(m.ours10 / m.plainjob).toFixed(2)}×`);
+console.log(row('ours: insertOrGet + claimDue(limit 1) + update→DONE', 'store1'));
+console.log(row('ours: JobService.createJob + claimDue(limit 1) + update→DONE', 'service1'));
+console.log(row('ours: insertOrGet + claimDue(limit 10) + update→DONE', 'store10'));
+console.log(row('ours: full lifecycle via JobService (create → claim → 5 transitions → DONE, 6 events)', 'lifecycle'));
+const ratio = (k: keyof typeof results): string => `${(m[k] / m.plainjob).toFixed(2)}×`;
+console.log(`\nratio vs plainjob (median/median): store, batch 1 = ${ratio('store1')}; service, batch 1 = ${ratio('service1')}; store, batch 10 = ${ratio('store10')}`);

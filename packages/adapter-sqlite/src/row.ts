@@ -61,6 +61,8 @@ function optionalIsoToMs(value: unknown, field: string): number | null {
 }
 
 const msToIso = (ms: number): string => new Date(ms).toISOString();
+// Most key arrays are empty: skip JSON.parse for them (rows are decoded on every read and write).
+const parseKeys = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]));
 const optionalMsToIso = (ms: number | null): string | null => (ms === null ? null : msToIso(ms));
 
 function keysToJson(value: unknown, field: string): string {
@@ -128,11 +130,11 @@ export function rowToJob(r: JobRow): Job {
     providerRef: r.provider_ref,
     originalKey: r.original_key,
     maskKey: r.mask_key,
-    backgroundKeys: JSON.parse(r.background_keys) as string[],
-    compositeKeys: JSON.parse(r.composite_keys) as string[],
-    thumbnailKeys: JSON.parse(r.thumbnail_keys) as string[],
-    derivativeKeys: JSON.parse(r.derivative_keys) as string[],
-    storefrontMediaIds: JSON.parse(r.storefront_media_ids) as string[],
+    backgroundKeys: parseKeys(r.background_keys),
+    compositeKeys: parseKeys(r.composite_keys),
+    thumbnailKeys: parseKeys(r.thumbnail_keys),
+    derivativeKeys: parseKeys(r.derivative_keys),
+    storefrontMediaIds: parseKeys(r.storefront_media_ids),
     costUsd: r.cost_usd,
     errorCode: r.error_code,
     errorMessage: r.error_message,
