@@ -17,7 +17,8 @@ export interface Limiter {
 export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.now): Limiter {
   const concurrency = opts.concurrency ?? Infinity;
   const perMinute = opts.perMinute ?? Infinity;
-  const capacity = Number.isFinite(perMinute) ? Math.max(1, Math.min(perMinute, Math.ceil(perMinute / 6))) : Infinity;
+  // Burst of at most one second's worth of calls, so a rate never exceeds its limit over any short window.
+  const capacity = Number.isFinite(perMinute) ? Math.max(1, Math.ceil(perMinute / 60)) : Infinity;
   let tokens = capacity;
   let last = now();
   let active = 0;

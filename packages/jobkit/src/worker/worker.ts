@@ -7,6 +7,7 @@
  * Every step first looks for its output (object present, request already made) before paying a provider
  * again. Retryable errors back off exponentially with jitter (honouring Retry-After); others fail the job.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { JobkitError, invalidInput, type ErrorCode } from '../errors.js';
@@ -197,7 +198,6 @@ export function createWorker(opts: WorkerOptions): Worker {
       const bytes = await objects.get(job.originalKey).catch((e) => {
         throw JobkitError.is(e, 'NOT_FOUND') ? new JobkitError('DOWNLOAD_FAILED', `original ${job.originalKey} is not in the object store`, { retryable: false }) : e;
       });
-      const { createHash } = await import('node:crypto');
       const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== job.sha256) throw new JobkitError('CHECKSUM_MISMATCH', `original hashes to ${sha}, expected ${job.sha256}`);
       return { kind: 'advance', to: 'SEGMENTING', updates: {}, costUsd: 0, skipped: true };
