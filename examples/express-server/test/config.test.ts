@@ -1,0 +1,109 @@
+import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobkitError } from 'jobkit';
+import { loadConfig, publicOrigin } from '../src/config.js';
+import { loadOrCreateSecret } from '../src/secrets.js';
+
+const fieldOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    expect(JobkitError.is(e, 'INVALID_INPUT')).toBe(true);
+    return String((e as JobkitError).details?.['field']);
+  }
+  throw new Error('expected a throw');
+};
+
+describe('loadConfig', () => {
+  it('has embedded defaults', () => {
+    const c = loadConfig({}, '/srv/app');
+    expect(c).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      dataDir: '/srv/app/data',
+      webhookSecrets: [],
+      apiTokens: [],
+      worker: true,
+      autoStart: true,
+      allowPrivateImageUrls: false,
+      maxImagesPerSku: undefined,
+      publicUrl: undefined,
+      production: false,
+    });
+    expect(publicOrigin(c, 4000)).toBe('http://127.0.0.1:4000');
+    expect(publicOrigin({ ...c, host: '0.0.0.0' }, 81)).toBe('http://127.0.0.1:81');
+  });
+
+  it('reads every variable, with the seed alias and comma-separated rotation lists', () => {
+    const c = loadConfig(
+      {
+        PORT: '0',
+        HOST: '0.0.0.0',
+        JOBKIT_DATA_DIR: '/var/lib/jobkit',
+        JOBKIT_WEBHOOK_SECRET: 'secret-number-one-xx, secret-number-two-xx',
+        JOBKIT_API_TOKEN: 'token-aaaaaaaaaaaaaaaa',
+        IMAGE_MAX_PER_SKU: '8',
+        JOBKIT_ALLOW_PRIVATE_IMAGE_URLS: '1',
+        JOBKIT_WORKER: '0',
+        JOBKIT_PUBLIC_URL: 'https://jobs.example.com/',
+        NODE_ENV: 'production',
+        UNRELATED: 'x',
+      },
+      '/',
+    );
+    expect(c).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/jobkit',
+      webhookSecrets: ['secret-number-one-xx', 'secret-number-two-xx'],
+      apiTokens: ['token-aaaaaaaaaaaaaaaa'],
+      maxImagesPerSku: 8,
+      allowPrivateImageUrls: true,
+      worker: false,
+      autoStart: false,
+      publicUrl: 'https://jobs.example.com',
+      production: true,
+    });
+    expect(loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', JOBKIT_WORKER: 'false', JOBKIT_AUTO_START: 'yes' })).toMatchObject({ maxImagesPerSku: 3, worker: false, autoStart: true });
+    expect(loadConfig({ PORT: '' }).port).toBe(4000);
+  });
+
+  it('fails naming the variable', () => {
+    expect(fieldOf(() => loadConfig({ PORT: 'eighty' }))).toBe('PORT');
+    expect(fieldOf(() => loadConfig({ PORT: '70000' }))).toBe('PORT');
+    expect(fieldOf(() => loadConfig({ JOBKIT_WORKER: 'maybe' }))).toBe('JOBKIT_WORKER');
+    expect(fieldOf(() => loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '0' }))).toBe('JOBKIT_IMAGE_MAX_PER_SKU');
+    expect(fieldOf(() => loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', IMAGE_MAX_PER_SKU: '4' }))).toBe('IMAGE_MAX_PER_SKU');
+    expect(fieldOf(() => loadConfig({ JOBKIT_PUBLIC_URL: 'ftp://x' }))).toBe('JOBKIT_PUBLIC_URL');
+    expect(fieldOf(() => loadConfig({ JOBKIT_PUBLIC_URL: 'https://x.example.com/api' }))).toBe('JOBKIT_PUBLIC_URL');
+    expect(fieldOf(() => loadConfig({ JOBKIT_API_TOKEN: 'short' }))).toBe('JOBKIT_API_TOKEN');
+    expect(fieldOf(() => loadConfig({ JOBKIT_WEBHOOK_SECRET: 'long-enough-secret-1,short' }))).toBe('JOBKIT_WEBHOOK_SECRET');
+    expect(fieldOf(() => loadConfig({ LOG_LEVEL: 'loud' }))).toBe('LOG_LEVEL');
+  });
+});
+
+describe('loadOrCreateSecret', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates a 0600 file once and reuses it; tightens loose permissions', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jobkit-secret-'));
+    const file = path.join(dir, 'api-token');
+    const first = await loadOrCreateSecret(file);
+    expect(first.created).toBe(true);
+    expect(first.value).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const [a, b] = await Promise.all([loadOrCreateSecret(file), loadOrCreateSecret(file)]);
+    expect([a.value, b.value, a.created]).toEqual([first.value, first.value, false]);
+    await chmod(file, 0o644);
+    await loadOrCreateSecret(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, 'utf8')).trim()).toBe(first.value);
+    await writeFile(file, 'tiny');
+    await expect(loadOrCreateSecret(file)).rejects.toThrow(/at least 16/);
+  });
+});
