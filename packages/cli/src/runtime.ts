@@ -1,0 +1,91 @@
+/**
+ * The embedded pipeline on one data directory: SQLite job store ({dataDir}/jobs.db), local object store
+ * ({dataDir}/objects), and — for commands that run jobs — provider-sharp, the local storefront and a worker.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  createJobService,
+  createLocalObjectStore,
+  createLocalStorefront,
+  createWorker,
+  type AddressPolicy,
+  type JobService,
+  type LocalObjectStore,
+  type LocalStorefront,
+  type Worker,
+} from 'jobkit';
+import { createSqliteJobStore, type SqliteJobStore } from '@jobkit/adapter-sqlite';
+import { createSharpProviders } from '@jobkit/provider-sharp';
+import { UsageError } from './io.js';
+import { compositorOptions, type PipelineSettings } from './pipeline-options.js';
+
+export const DB_FILE = 'jobs.db';
+
+export interface RuntimeOptions {
+  dataDir: string;
+  /** false: refuse a data dir without a database (read commands should not create one by accident). */
+  create: boolean;
+  addressPolicy?: AddressPolicy | undefined;
+}
+
+export interface Runtime {
+  dataDir: string;
+  dbFile: string;
+  store: SqliteJobStore;
+  objects: LocalObjectStore;
+  service: JobService;
+  close(): Promise<void>;
+}
+
+export function databasePath(dataDir: string): string {
+  return path.join(dataDir, DB_FILE);
+}
+
+export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const dbFile = databasePath(opts.dataDir);
+  if (!opts.create && !existsSync(dbFile)) {
+    throw new UsageError(`no jobkit database in ${opts.dataDir} (wrong --data-dir? \`jobkit process\` or \`jobkit migrate\` creates one)`);
+  }
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const store = createSqliteJobStore({ filename: dbFile });
+  const objects = createLocalObjectStore({ dir: path.join(opts.dataDir, 'objects') });
+  // The CLI lists up to 1000 jobs per page (the HTTP API keeps the core's default of 200).
+  const service = createJobService({ store, objects, maxListLimit: 1000, ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}) });
+  return {
+    dataDir: opts.dataDir,
+    dbFile,
+    store,
+    objects,
+    service,
+    close: () => store.close(),
+  };
+}
+
+export interface PipelineOptions {
+  storefrontDir: string;
+  settings: PipelineSettings;
+  concurrency: number;
+}
+
+export interface Pipeline {
+  worker: Worker;
+  storefront: LocalStorefront;
+}
+
+export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline {
+  const sharp = createSharpProviders({ themes: runtime.service.themes, compositor: compositorOptions(opts.settings) });
+  const storefront = createLocalStorefront({ dir: opts.storefrontDir });
+  const worker = createWorker({
+    service: runtime.service,
+    objects: runtime.objects,
+    segmenter: sharp.segmenter,
+    backgrounds: sharp.backgroundGenerator,
+    compositor: sharp.compositor,
+    storefront,
+    concurrency: opts.concurrency,
+    // SQLite has no change notifications: poll often, the queries are cheap and local.
+    pollIntervalMs: 100,
+  });
+  return { worker, storefront };
+}
