@@ -82,6 +82,7 @@ export async function jobkitSystem(url: string): Promise<QueueSystem> {
 // ---------------------------------------------------------------- graphile-worker
 export async function graphileSystem(url: string): Promise<QueueSystem> {
   const pool = new pg.Pool({ connectionString: url, max: 12 });
+  pool.on('error', (e) => console.error('graphile pool error', e.message));
   const logger = new GraphileLogger(() => () => undefined);
   await runMigrations({ pgPool: pool, logger });
   const utils: WorkerUtils = await makeWorkerUtils({ pgPool: pool, logger });

@@ -50,8 +50,13 @@ describePg('migrations', () => {
   it('refuses a schema newer than the package knows, clearly and without changes', async () => {
     await migratePostgres({ pool, schema: 'future' });
     await pool.query("INSERT INTO future.schema_migrations (version, name) VALUES (99, 'from-the-future')");
-    for (const attempt of [migratePostgres({ pool, schema: 'future' }), createPostgresJobStore({ pool, schema: 'future' }), createPostgresJobStore({ pool, schema: 'future', migrate: false })]) {
-      const err = await codeOf(attempt);
+    const attempts = [
+      () => migratePostgres({ pool, schema: 'future' }),
+      () => createPostgresJobStore({ pool, schema: 'future' }),
+      () => createPostgresJobStore({ pool, schema: 'future', migrate: false }),
+    ];
+    for (const attempt of attempts) {
+      const err = await codeOf(attempt());
       expect(err).toMatchObject({ code: 'STORAGE_FAILED', retryable: false });
       expect(err.message).toMatch(/version 99, newer than the 1 this @jobkit\/adapter-postgres knows/);
     }
