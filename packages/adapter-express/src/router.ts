@@ -54,13 +54,7 @@ export function createJobkitRouter(opts: JobkitRouterOptions): Router {
   const router = Router();
   router.use(securityHeaders);
 
-  // Open routes.
-  router.use(createHealthRoutes(service, logger));
-  router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openapi);
-  });
-
-  // Signed by the sender.
+  // Signed by the sender. First, as it is the hot path.
   router.post(
     '/webhooks/3jms/images',
     rawBody(webhook.maxBodyBytes),
@@ -73,6 +67,12 @@ export function createJobkitRouter(opts: JobkitRouterOptions): Router {
       res.status(result.status).json(result.body ?? {});
     });
   }
+
+  // Open routes.
+  router.use(createHealthRoutes(service, logger));
+  router.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
 
   // Signed URLs of the local object store.
   if (files) router.use(createFilesRouter(objects, maxUploadBytes));

@@ -114,6 +114,9 @@ export function createWebhookHandler(deps: {
       autoStart,
     });
     if (created && job.status === 'QUEUED') deps.onJobQueued?.(job);
-    res.status(created ? 201 : 200).json({ status: created ? 'created' : 'duplicate', job });
+    // Written directly: res.json would also hash the body for an ETag nobody uses on a POST.
+    res.statusCode = created ? 201 : 200;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify({ status: created ? 'created' : 'duplicate', job }));
   };
 }
