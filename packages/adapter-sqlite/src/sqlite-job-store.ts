@@ -26,7 +26,7 @@ import { applyMigrations, type MigrationResult } from './migrate.js';
 import { openConnection } from './open.js';
 import { resolveOptions, type SqliteJobStoreOptions } from './options.js';
 import { eventToRow, jobToRow, rowToEvent, rowToJob, type JobRow } from './row.js';
-import { prepareStatements, type Statements } from './statements.js';
+import { casUpdateValues, insertEventValues, insertJobValues, prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteJobStore extends JobStore {
   /** The underlying better-sqlite3 connection (for backups, inspection, or sharing with other tables). */
@@ -113,19 +113,19 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
       }
     }
     try {
-      s.insertJob.run(row);
+      s.insertJob.run(insertJobValues(row));
     } catch (error) {
       if (toJobkitError(error, label, 'insert').code === 'CONFLICT') {
         throw new JobkitError('CONFLICT', `job id ${row.id} exists`, { cause: error, details: { id: row.id } });
       }
       throw error;
     }
-    s.insertEvent.run(event);
+    s.insertEvent.run(insertEventValues(event));
     return { job: rowToJob(row), created: true };
   });
 
   const updateTx = db.transaction((row: JobRow, event: ReturnType<typeof eventToRow>): Job => {
-    const stored = s.casUpdate.get(row);
+    const stored = s.casUpdate.get(casUpdateValues(row));
     if (!stored) {
       const current = s.versionOf.get(row.id);
       if (!current) throw new JobkitError('NOT_FOUND', `job ${row.id} not found`, { details: { id: row.id } });
@@ -133,7 +133,7 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
         details: { id: row.id, expected: row.version, actual: current.version },
       });
     }
-    s.insertEvent.run(event);
+    s.insertEvent.run(insertEventValues(event));
     return rowToJob(stored);
   });
 

@@ -35,6 +35,13 @@ const JOB_COLUMNS = [
 const MUTABLE_COLUMNS = JOB_COLUMNS.filter(
   (c) => !['id', 'sku', 'sha256', 'theme', 'image_url', 'created_at', 'version'].includes(c),
 );
+const EVENT_COLUMNS = ['job_id', 'at', 'from_status', 'to_status', 'attempt', 'error_code', 'message', 'cost_usd'] as const;
+
+// The hot writes bind positionally (measurably cheaper than 31 named lookups per call); these helpers
+// produce the values in exactly the column order the SQL below was generated from.
+export const insertJobValues = (row: JobRow): unknown[] => JOB_COLUMNS.map((c) => row[c]);
+export const casUpdateValues = (row: JobRow): unknown[] => [...MUTABLE_COLUMNS.map((c) => row[c]), row.id, row.version];
+export const insertEventValues = (row: Omit<EventRow, 'id'>): unknown[] => EVENT_COLUMNS.map((c) => row[c]);
 
 export interface StatsRow {
   status: string;
@@ -54,9 +61,9 @@ export interface Statements {
   getByIdentity: Stmt<[string, string, string], JobRow>;
   photoKnown: Stmt<[string, string], { k: number }>;
   countImages: Stmt<[string], { n: number }>;
-  insertJob: Stmt<[JobRow]>;
-  insertEvent: Stmt<[Omit<EventRow, 'id'>]>;
-  casUpdate: Stmt<[JobRow], JobRow>;
+  insertJob: Stmt<unknown[]>;
+  insertEvent: Stmt<unknown[]>;
+  casUpdate: Stmt<unknown[], JobRow>;
   claim: Stmt<[{ owner: string; now: number; expires: number; limit: number }], JobRow>;
   renew: Stmt<[{ id: string; owner: string; version: number; expires: number }], JobRow>;
   release: Stmt<[{ id: string; owner: string; version: number }]>;
@@ -77,12 +84,10 @@ export function prepareStatements(db: Database.Database): Statements {
     getByIdentity: db.prepare<[string, string, string], JobRow>('SELECT * FROM jobs WHERE sku = ? AND sha256 = ? AND theme = ?'),
     photoKnown: db.prepare<[string, string], { k: number }>("SELECT 1 AS k FROM jobs WHERE sku = ? AND sha256 = ? AND status <> 'FAILED' LIMIT 1"),
     countImages: db.prepare<[string], { n: number }>("SELECT COUNT(DISTINCT sha256) AS n FROM jobs WHERE sku = ? AND status <> 'FAILED'"),
-    insertJob: db.prepare<[JobRow]>(`INSERT INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map((c) => `@${c}`).join(', ')})`),
-    insertEvent: db.prepare<[Omit<EventRow, 'id'>]>(
-      'INSERT INTO job_events (job_id, at, from_status, to_status, attempt, error_code, message, cost_usd) VALUES (@job_id, @at, @from_status, @to_status, @attempt, @error_code, @message, @cost_usd)',
-    ),
-    casUpdate: db.prepare<[JobRow], JobRow>(
-      `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`,
+    insertJob: db.prepare<unknown[]>(`INSERT INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map(() => '?').join(', ')})`),
+    insertEvent: db.prepare<unknown[]>(`INSERT INTO job_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`),
+    casUpdate: db.prepare<unknown[], JobRow>(
+      `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE id = ? AND version = ? RETURNING *`,
     ),
     claim: db.prepare<[{ owner: string; now: number; expires: number; limit: number }], JobRow>(CLAIM_SQL),
     renew: db.prepare<[{ id: string; owner: string; version: number; expires: number }], JobRow>(

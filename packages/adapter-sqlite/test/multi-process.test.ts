@@ -13,17 +13,27 @@ const PKG = fileURLToPath(new URL('..', import.meta.url));
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function runChild(filename: string, start: HammerStart): Promise<HammerReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [filename], { execArgv: TS_EXEC_ARGV, cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let report: HammerReport | undefined;
-    child.on('message', (m) => {
-      report = m as HammerReport;
+/** Forks a child; resolves `ready` once it has opened the store, `report` when it is done. */
+function forkChild(filename: string): { ready: Promise<void>; start: (msg: HammerStart) => Promise<HammerReport> } {
+  const child = fork(CHILD, [filename], { execArgv: TS_EXEC_ARGV, cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let report: HammerReport | undefined;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const done = new Promise<HammerReport>((resolve, reject) => {
+    child.on('message', (m: { ready?: boolean } | HammerReport) => {
+      if ('ready' in m) markReady();
+      else report = m as HammerReport;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (report && code === 0 ? resolve(report) : reject(new Error(`child ${start.owner} exited with ${code} and no report`))));
-    child.send(start);
+    child.on('exit', (code) => (report && code === 0 ? resolve(report) : reject(new Error(`child exited with ${code} and no report`))));
   });
+  return {
+    ready,
+    start: (msg) => {
+      child.send(msg);
+      return done;
+    },
+  };
 }
 
 describe('four processes on one database file', () => {
@@ -32,7 +42,9 @@ describe('four processes on one database file', () => {
     migrateSqlite(filename);
     const identities = Array.from({ length: 200 }, (_, i) => ({ sku: `SKU-${i % 17}`, sha256: randomSha256(), theme: i % 3 ? 'default' : 'studio' }));
     const leaseMs = 10_000;
-    const reports = await Promise.all(Array.from({ length: 4 }, (_, i) => runChild(filename, { owner: `proc-${i}`, identities, leaseMs })));
+    const children = Array.from({ length: 4 }, () => forkChild(filename));
+    await Promise.all(children.map((c) => c.ready));
+    const reports = await Promise.all(children.map((c, i) => c.start({ owner: `proc-${i}`, identities, leaseMs })));
 
     expect(reports.flatMap((r) => r.errors)).toEqual([]);
     expect(reports.reduce((sum, r) => sum + r.created, 0)).toBe(200);
