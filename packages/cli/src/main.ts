@@ -66,7 +66,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       writeLine(io.stdout, command.help);
       return EXIT.OK;
     }
-    if (!command.allowPositionals && positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     return await command.run({ io, values, positionals, json: values.json === true, dataDir: resolveDataDir(values, io) });
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(io, json, command, e.message);
