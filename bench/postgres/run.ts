@@ -107,6 +107,19 @@ What each row measures (${JOBS} no-op jobs per run; the three systems take turns
 - **create (duplicate)** — the same ${JOBS} keys again (no new jobs): jobkit returns the existing job (one indexed
   SELECT); graphile-worker updates the pending job for that key; pg-boss's insert hits \`ON CONFLICT DO NOTHING\`.
 
+Reading the numbers:
+
+- jobkit does one round trip per job on the completion path (the CAS update, its event row and the NOTIFY check
+  are one statement) plus one claim per ${BATCH} jobs; graphile-worker does two per job (\`get_job\`, \`complete_job\`),
+  so jobkit stays ahead of it as workers are added.
+- pg-boss completes a whole batch with one statement and keeps no per-job event log, version or lease fence, so it
+  does less work per job; jobkit's per-job \`update\` is the price of the audited, fenced state machine (each write
+  is a compare-and-set on \`version\` and appends an event in the same transaction). A batch-complete port method
+  would close most of that gap but the core's JobStore has none today.
+- Tuning that moved the numbers: named prepared statements, an explicit column list, the one-statement idempotent
+  create (\`INSERT … ON CONFLICT DO NOTHING\` that also returns an already-committed duplicate), and \`fillfactor=70\`
+  on \`jobs\` so claims and lease renewals are HOT updates (no index writes).
+
 Raw rates per repetition (jobs/s):
 
 ${raw}

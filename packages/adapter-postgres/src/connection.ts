@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { invalidInput, type Logger } from 'jobkit';
+import { JobkitError, invalidInput, type Logger } from 'jobkit';
 
 export interface ConnectionOptions {
   /** An existing pool (yours to end: `close()` leaves it open). */
@@ -94,7 +94,10 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   });
 }
 
+/** Whether the client may be unusable after `err`: statement errors (SQLSTATE, our own JobkitErrors) leave it fine. */
 function isBrokenConnection(err: Error): boolean {
+  if (JobkitError.is(err)) return false;
   const code = (err as { code?: unknown }).code;
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P');
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('08') || code.startsWith('57P');
+  return true;
 }

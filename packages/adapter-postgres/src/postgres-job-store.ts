@@ -187,6 +187,8 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, flags: { 
 
     claimDue: (o: ClaimOptions) =>
       op('claimDue', async () => {
+        if (typeof o.owner !== 'string' || o.owner.length === 0) throw invalidInput('owner', 'must be a non-empty string');
+        if (!(o.now instanceof Date) || Number.isNaN(o.now.getTime())) throw invalidInput('now', 'must be a valid Date');
         if (!Number.isInteger(o.limit) || o.limit < 0) throw invalidInput('limit', 'must be an integer ≥ 0');
         if (!Number.isFinite(o.leaseMs) || o.leaseMs <= 0) throw invalidInput('leaseMs', 'must be a positive number of ms');
         if (o.limit === 0) return [];
