@@ -90,7 +90,7 @@ export async function assertSchemaVersion(pool: pg.Pool, schema: string): Promis
   }
   if (version > LATEST_SCHEMA_VERSION) throw newerSchemaError(schema, version, LATEST_SCHEMA_VERSION);
   if (version < LATEST_SCHEMA_VERSION) {
-    throw new JobkitError('STORAGE_FAILED', `postgres schema "${schema}" is at version ${version}, expected ${LATEST_SCHEMA_VERSION}: run migratePostgres (or jobkit migrate)`, {
+    throw new JobkitError('STORAGE_FAILED', `postgres schema "${schema}" is at version ${version}, expected ${LATEST_SCHEMA_VERSION}: run migratePostgres`, {
       retryable: false,
       details: { schema, version, expected: LATEST_SCHEMA_VERSION },
     });
