@@ -2,6 +2,7 @@
  * Benchmark target, run in a child process so it does not share an event loop with the load generator.
  *   bare    an Express 5 app whose POST route answers 200 (the baseline)
  *   ingest  createJobkitRouter on a SQLite file store: raw body → HMAC verify → JSON parse + zod → insertOrGet
+ *   ingest-memory  the same router on the in-memory store (isolates the HTTP adapter from the database write)
  * Sends { port } to the parent over IPC.
  */
 import { mkdtempSync } from 'node:fs';
@@ -9,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { createJobService, createMemoryObjectStore } from 'jobkit';
+import { createJobService, createMemoryJobStore, createMemoryObjectStore } from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createJobkitRouter } from '@jobkit/adapter-express';
 
@@ -23,9 +24,9 @@ if (mode === 'bare') {
   app.post('/api/webhooks/3jms/images', (_req, res) => {
     res.status(200).end();
   });
-} else if (mode === 'ingest') {
+} else if (mode === 'ingest' || mode === 'ingest-memory') {
   const dir = mkdtempSync(path.join(tmpdir(), 'jobkit-bench-express-'));
-  const store = createSqliteJobStore({ filename: path.join(dir, 'jobs.db') });
+  const store = mode === 'ingest' ? createSqliteJobStore({ filename: path.join(dir, 'jobs.db') }) : createMemoryJobStore();
   const service = createJobService({ store });
   app.use('/api', createJobkitRouter({ service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] } }));
 } else {

@@ -5,7 +5,8 @@
  *
  * Each round measures, in a fresh server process each: the bare route, new identities (a distinct signed
  * body per request, pre-signed so the load generator does no HMAC work during the run) and duplicate
- * deliveries of one body. Reports medians over the rounds and the ratios to the bare route.
+ * deliveries of one body; plus new identities on the in-memory store, which isolates the HTTP adapter's own
+ * cost from the SQLite write. Reports medians over the rounds and the ratios to the bare route.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,7 @@ const connections = Number(values.connections);
 const rounds = Number(values.rounds);
 const serverFile = fileURLToPath(new URL('./server.ts', import.meta.url));
 
-function startServer(mode: 'bare' | 'ingest'): Promise<{ port: number; child: ChildProcess }> {
+function startServer(mode: Mode): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(serverFile, [mode], { execArgv: ['--conditions=@jobkit/source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ port: (m as { port: number }).port, child }));
@@ -34,6 +35,9 @@ function signed(i: number): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify({ sku: `BENCH-${i % 5000}`, sha256: randomBytes(32).toString('hex'), imageUrl: `https://images.example.com/p/${i}.jpg`, theme: 'default' });
   return { body, headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) } };
 }
+
+type Mode = 'bare' | 'ingest' | 'ingest-memory';
+type Scenario = 'bare' | 'new' | 'duplicate' | 'new-memory';
 
 interface Measured {
   rps: number;
@@ -69,10 +73,10 @@ async function measure(port: number, next: () => { body: string; headers: Record
   };
 }
 
-async function run(mode: 'bare' | 'ingest', scenario: 'bare' | 'new' | 'duplicate'): Promise<Measured> {
+async function run(mode: Mode, scenario: Scenario): Promise<Measured> {
   const { port, child } = await startServer(mode);
   try {
-    if (scenario === 'new') {
+    if (scenario === 'new' || scenario === 'new-memory') {
       // Enough distinct bodies for the whole run (generated before the clock starts).
       const pool = Array.from({ length: 200_000 }, (_, i) => signed(i));
       let i = 0;
@@ -101,12 +105,14 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-const results: Record<'bare' | 'new' | 'duplicate', Measured[]> = { bare: [], new: [], duplicate: [] };
+const SCENARIOS: Scenario[] = ['bare', 'new', 'duplicate', 'new-memory'];
+const MODE: Record<Scenario, Mode> = { bare: 'bare', new: 'ingest', duplicate: 'ingest', 'new-memory': 'ingest-memory' };
+const results: Record<Scenario, Measured[]> = { bare: [], new: [], duplicate: [], 'new-memory': [] };
 for (let r = 0; r < rounds; r++) {
-  for (const scenario of ['bare', 'new', 'duplicate'] as const) {
-    const m = await run(scenario === 'bare' ? 'bare' : 'ingest', scenario);
+  for (const scenario of SCENARIOS) {
+    const m = await run(MODE[scenario], scenario);
     results[scenario].push(m);
-    console.log(`round ${r + 1} ${scenario.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${m.p99} ms  ${JSON.stringify(m.statuses)} errors ${m.errors}`);
+    console.log(`round ${r + 1} ${scenario.padEnd(10)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${m.p99} ms  ${JSON.stringify(m.statuses)} errors ${m.errors}`);
     if (m.errors > 0 || m.statuses['4xx']! + m.statuses['5xx']! > 0) throw new Error(`${scenario}: unexpected errors or non-2xx answers`);
   }
 }
@@ -116,7 +122,7 @@ console.log('');
 console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${connections} connections, ${duration} s per measurement, ${rounds} rounds`);
 console.log('| scenario | median req/s | median p99 ms | ratio to bare (of medians) | median of per-round ratios |');
 console.log('|---|---|---|---|---|');
-for (const scenario of ['bare', 'new', 'duplicate'] as const) {
+for (const scenario of SCENARIOS) {
   const rps = median(results[scenario].map((m) => m.rps));
   const perRound = median(results[scenario].map((m, i) => m.rps / results.bare[i]!.rps));
   console.log(`| ${scenario} | ${rps.toFixed(0)} | ${median(results[scenario].map((m) => m.p99))} | ${(rps / bare).toFixed(2)} | ${perRound.toFixed(2)} |`);
