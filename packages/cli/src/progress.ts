@@ -74,6 +74,8 @@ function createBar(opts: ProgressOptions): ProgressReporter {
   return {
     update(s) {
       if (!started) {
+        // cli-progress draws 0/0 as a full bar: wait for the first job.
+        if (s.total === 0) return;
         bar.start(s.total, s.done + s.failed, payload(s));
         started = true;
         return;

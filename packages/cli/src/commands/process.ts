@@ -76,6 +76,8 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
   const runtime = await openRuntime({ dataDir: ctx.dataDir, create: true, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
   try {
     await savePipelineSettings(ctx.dataDir, settings);
+    // Scan problems first, before a progress bar owns the terminal line.
+    for (const r of scan.rejected) writeLine(io.stderr, rejectionLine(r));
     const { worker } = openPipeline(runtime, { storefrontDir: outDir, settings, concurrency });
     // Our own stop signal as well as Ctrl-C: a broken database must stop the worker too.
     const fatal = new AbortController();
@@ -89,9 +91,9 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
     });
     const report = (r: RejectedInput) => {
       run.reject(r);
-      writeLine(io.stderr, `${r.severity === 'error' ? 'error' : 'ignored'}: ${r.source}: ${r.reason}`);
+      writeLine(io.stderr, rejectionLine(r));
     };
-    scan.rejected.forEach(report);
+    for (const r of scan.rejected) run.reject(r);
 
     let fatalError: unknown = null;
     for (const input of scan.inputs) {
@@ -116,6 +118,10 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
   } finally {
     await runtime.close();
   }
+}
+
+function rejectionLine(r: RejectedInput): string {
+  return `${r.severity === 'error' ? 'error' : 'ignored'}: ${r.source}: ${r.reason}`;
 }
 
 /** Errors that concern one input (bad photo, refused URL …); anything else stops the run. */
