@@ -29,12 +29,12 @@ describe('studio segmenter: accuracy on synthetic photos with exact ground truth
     ['donut (ring hole) on white', scene(donut, BACKDROPS.white)],
     ['donut on off-white, strong noise', scene(donut, BACKDROPS.offWhite, { noise: 4, jpegQuality: 70 })],
     ['ellipse on light grey', scene(ellipse, BACKDROPS.lightGrey, { shadow: { u: 0.5, v: 0.73, ru: 0.3, rv: 0.04, strength: 0.3 } })],
-    ['star on off-white', scene(star, BACKDROPS.offWhite, { shadow: null as never })],
+    ['star on off-white, no shadow', { ...scene(star, BACKDROPS.offWhite), shadow: undefined }],
   ];
   const scores: number[] = [];
 
   it.each(cases)('%s: IoU ≥ 0.95', async (_name, spec) => {
-    const s = await renderScene(spec.shadow ? spec : { ...spec, shadow: undefined });
+    const s = await renderScene(spec);
     const cut = await segmentPhoto(s.jpeg);
     expect([cut.width, cut.height]).toEqual([s.width, s.height]);
     const score = iou(cut.rgba, s.mask);
@@ -133,7 +133,12 @@ describe('studio segmenter: refuses what it cannot cut', () => {
     ['not an image', async () => Buffer.from('this is not an image at all')],
     ['a zero-size file', async () => Buffer.alloc(0)],
     ['a truncated JPEG', async () => { const j = (await renderScene(scene(mug, BACKDROPS.white))).jpeg; return j.subarray(0, Math.floor(j.length / 2)); }],
-    ['an animated GIF', async () => sharp([{ create: { width: 64, height: 64, channels: 3, background: '#fff' } }, { create: { width: 64, height: 64, channels: 3, background: '#f00' } }], { join: { animated: true } }).gif().toBuffer()],
+    ['an animated GIF', async () => {
+      const frame = (c: string) => sharp({ create: { width: 64, height: 64, channels: 3, background: c } }).png().toBuffer();
+      const gif = await sharp([await frame('#fff'), await frame('#f00')], { join: { animated: true } }).gif().toBuffer();
+      expect((await sharp(gif).metadata()).pages).toBe(2);
+      return gif;
+    }],
     ['over 50 MP', async () => sharp({ create: { width: 8000, height: 6400, channels: 3, background: '#fff' } }).jpeg().toBuffer()],
     ['a 10×10 image', async () => sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } }).png().toBuffer()],
   ])('rejects %s with a non-retryable INVALID_INPUT naming the field', async (_name, make) => {

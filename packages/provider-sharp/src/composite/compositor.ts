@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import {
   BUILTIN_THEMES,
+  JobkitError,
   DERIVATIVE_FORMATS,
   contentTypeForKey,
   createThemeRegistry,
@@ -164,13 +165,21 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
         throwIfAborted(ctx.signal);
         const canvasSize = { width: aspect.width, height: aspect.height };
         const box = placeProduct(cutout, canvasSize, theme.layout);
-        const product = await resizeProduct(cutout, box);
-        const shadow = theme.layout.shadow ? await renderShadow(product, box, shadowGeometry(theme.layout.shadow, canvasSize)) : null;
+        let product: Buffer;
+        let shadow: Shadow | null;
+        try {
+          product = await resizeProduct(cutout, box);
+          shadow = theme.layout.shadow ? await renderShadow(product, box, shadowGeometry(theme.layout.shadow, canvasSize)) : null;
+        } catch (err) {
+          throw asJobkitError(err, `placing the product on ${aspect.id} failed`);
+        }
 
         for (let v = 0; v < backgrounds.length; v++) {
           throwIfAborted(ctx.signal);
           const variant = v + 1;
-          const canvas = await coverBackground(backgrounds[v]!, aspect.width, aspect.height);
+          const canvas = await coverBackground(backgrounds[v]!, aspect.width, aspect.height).catch((err: unknown) => {
+            throw asJobkitError(err, `resizing background ${variant} for ${aspect.id} failed`);
+          });
           if (shadow) applyShadow(canvas, shadow);
           blendProduct(canvas, product, box);
           outputs.push(...(await encodeOutputs(canvas, aspect.id, variant)));
@@ -230,17 +239,17 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
         try {
           return (await Promise.all(jobs)).flat();
         } catch (err) {
-          throw JobkitErrorOr(err, `encoding ${aspect} variant ${variant} failed`);
+          throw asJobkitError(err, `encoding ${aspect} variant ${variant} failed`);
         }
       }
     },
   };
 }
 
-/** Keeps CANCELLED / INVALID_INPUT as they are; anything else from an encoder is COMPOSITE_FAILED. */
-function JobkitErrorOr(err: unknown, message: string): Error {
-  if (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'JobkitError') return err as Error;
-  return compositeFailed(`${message}: ${(err as Error).message}`, err);
+/** Keeps JobkitErrors (CANCELLED, INVALID_INPUT, …) as they are; anything else from sharp is COMPOSITE_FAILED. */
+function asJobkitError(err: unknown, message: string): Error {
+  if (JobkitError.is(err)) return err;
+  return compositeFailed(`${message}: ${err instanceof Error ? err.message : String(err)}`, err);
 }
 
 async function decodeBackground(bytes: Buffer, index: number, maxPixels: number): Promise<RawImage> {

@@ -4,7 +4,7 @@
  * non-retryable SEGMENT_FAILED instead of a silently bad cut.
  */
 import sharp from 'sharp';
-import { invalidInput, type ProviderContext, type SegmentRequest, type SegmentResult, type Segmenter } from 'jobkit';
+import { JobkitError, invalidInput, type ProviderContext, type SegmentRequest, type SegmentResult, type Segmenter } from 'jobkit';
 import { rgbToLab } from '../color/lab.js';
 import { requireInt, requireNumber, segmentFailed, throwIfAborted } from '../errors.js';
 import { DEFAULT_MAX_PIXELS, decodeImage, type DecodedImage } from '../image/decode.js';
@@ -154,12 +154,17 @@ export function createStudioSegmenter(options: StudioSegmenterOptions = {}): Seg
     async segment(req: SegmentRequest, ctx: ProviderContext): Promise<SegmentResult> {
       throwIfAborted(ctx.signal);
       const bytes = await req.original.bytes();
-      const img = await decodeImage(bytes, { field: 'original', maxPixels: opts.maxPixels });
-      throwIfAborted(ctx.signal);
-      const cut = segmentDecoded(img, opts);
-      const cutout = await encodeCutout(cut, opts.pngCompressionLevel);
-      ctx.logger.debug({ sku: req.sku, ...cut.stats }, 'studio segmentation done');
-      return { cutout, costUsd: 0 };
+      try {
+        const img = await decodeImage(bytes, { field: 'original', maxPixels: opts.maxPixels });
+        throwIfAborted(ctx.signal);
+        const cut = segmentDecoded(img, opts);
+        const cutout = await encodeCutout(cut, opts.pngCompressionLevel);
+        ctx.logger.debug({ sku: req.sku, ...cut.stats }, 'studio segmentation done');
+        return { cutout, costUsd: 0 };
+      } catch (err) {
+        // Anything unexpected (e.g. out of memory) stays retryable: the same bytes may succeed later.
+        throw JobkitError.from(err, 'SEGMENT_FAILED', 'studio segmentation failed');
+      }
     },
   };
 }
