@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomSha256 } from 'jobkit/testing';
-import { createSqliteJobStore, migrateSqlite } from '../src/index.js';
+import { createSqliteJobStore } from '../src/index.js';
 import type { ClaimWindow, HammerReport, HammerStart } from './fixtures/hammer-child.js';
 import { TS_EXEC_ARGV, tempDir } from './helpers.js';
 
@@ -39,7 +39,7 @@ function forkChild(filename: string): { ready: Promise<void>; start: (msg: Hamme
 describe('four processes on one database file', () => {
   it('make exactly one job per identity, never double-lease a job, and never leak SQLITE_BUSY', async () => {
     const filename = join(tmp.dir, 'shared.db');
-    migrateSqlite(filename);
+    // No migration beforehand: the four children race to create, switch to WAL and migrate the new file.
     const identities = Array.from({ length: 200 }, (_, i) => ({ sku: `SKU-${i % 17}`, sha256: randomSha256(), theme: i % 3 ? 'default' : 'studio' }));
     const leaseMs = 10_000;
     const children = Array.from({ length: 4 }, () => forkChild(filename));
@@ -70,6 +70,7 @@ describe('four processes on one database file', () => {
       const all = await store.list({ limit: 1000, offset: 0 });
       expect(all.total).toBe(200);
       expect(all.jobs.every((j) => j.status === 'DONE' && j.leaseOwner === null)).toBe(true);
+      expect(store.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
       for (const j of all.jobs.slice(0, 20)) expect((await store.listEvents(j.id)).map((e) => e.to)).toEqual(['QUEUED', 'DONE']);
       expect(await store.spendSince(new Date(0))).toBeCloseTo(2.0, 6);
     } finally {
