@@ -138,34 +138,34 @@ async function fullLifecycle(): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-const results: Record<string, number[]> = {
-  createNew: [], createDup: [], store1: [], service1: [], store10: [], plainjob: [], lifecycle: [],
-};
+const KEYS = ['createNew', 'createDup', 'store1', 'service1', 'store10', 'plainjob', 'lifecycle'] as const;
+type Key = (typeof KEYS)[number];
+const results = Object.fromEntries(KEYS.map((k) => [k, [] as number[]])) as Record<Key, number[]>;
 // Warm-up (JIT, page cache), not recorded.
 await oursCreateClaimComplete(1, 'store');
 plainjobAddProcess();
 
 for (let r = 0; r < RUNS; r++) {
   const c = await createThroughput();
-  results.createNew!.push(c.created);
-  results.createDup!.push(c.duplicate);
+  results.createNew.push(c.created);
+  results.createDup.push(c.duplicate);
   // Alternate the order so slow phases of a shared machine do not always hit the same contender.
   if (r % 2 === 0) {
-    results.plainjob!.push(plainjobAddProcess());
-    results.store1!.push(await oursCreateClaimComplete(1, 'store'));
+    results.plainjob.push(plainjobAddProcess());
+    results.store1.push(await oursCreateClaimComplete(1, 'store'));
   } else {
-    results.store1!.push(await oursCreateClaimComplete(1, 'store'));
-    results.plainjob!.push(plainjobAddProcess());
+    results.store1.push(await oursCreateClaimComplete(1, 'store'));
+    results.plainjob.push(plainjobAddProcess());
   }
-  results.service1!.push(await oursCreateClaimComplete(1, 'service'));
-  results.store10!.push(await oursCreateClaimComplete(10, 'store'));
-  results.lifecycle!.push(await fullLifecycle());
+  results.service1.push(await oursCreateClaimComplete(1, 'service'));
+  results.store10.push(await oursCreateClaimComplete(10, 'store'));
+  results.lifecycle.push(await fullLifecycle());
   process.stderr.write(`run ${r + 1}/${RUNS} done\n`);
 }
 rmSync(dir, { recursive: true, force: true });
 
-const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
-const row = (name: string, key: keyof typeof results): string => `| ${name} | ${fmt(m[key])} | ${results[key]!.map(fmt).join(', ')} |`;
+const m = Object.fromEntries(KEYS.map((k) => [k, median(results[k])])) as Record<Key, number>;
+const row = (name: string, key: Key): string => `| ${name} | ${fmt(m[key])} | ${results[key].map(fmt).join(', ')} |`;
 console.log(`N = ${N} jobs per measurement, ${RUNS} runs, median jobs/s; node ${process.version}; files in ${process.env.BENCH_DIR ?? tmpdir()}\n`);
 console.log('| measurement | median jobs/s | all runs |');
 console.log('|---|---:|---|');
@@ -176,5 +176,5 @@ console.log(row('ours: insertOrGet + claimDue(limit 1) + update→DONE', 'store1
 console.log(row('ours: JobService.createJob + claimDue(limit 1) + update→DONE', 'service1'));
 console.log(row('ours: insertOrGet + claimDue(limit 10) + update→DONE', 'store10'));
 console.log(row('ours: full lifecycle via JobService (create → claim → 5 transitions → DONE, 6 events)', 'lifecycle'));
-const ratio = (k: keyof typeof results): string => `${(m[k] / m.plainjob).toFixed(2)}×`;
+const ratio = (k: Key): string => `${(m[k] / m.plainjob).toFixed(2)}×`;
 console.log(`\nratio vs plainjob (median/median): store, batch 1 = ${ratio('store1')}; service, batch 1 = ${ratio('service1')}; store, batch 10 = ${ratio('store10')}`);
