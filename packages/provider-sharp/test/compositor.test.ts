@@ -93,6 +93,16 @@ describe('sharp compositor: outputs', () => {
     expect(r2.outputs.map((o) => o.key).sort()).toEqual([keys.composite(photo('warm'), '1x1', 1), keys.derivative(photo('warm'), '1x1', 1, 'mini', 'webp'), keys.thumbnail(photo('warm'), '1x1', 1)].sort());
   });
 
+  it('plan() lists exactly the keys and roles composite() writes', async () => {
+    const c = createSharpCompositor({ aspects: [{ id: '1x1', width: 256, height: 256 }, { id: '4x5', width: 200, height: 250 }], derivatives: { sizes: [{ id: 'pdp', width: 120, height: 120 }], formats: ['jpg', 'webp'] } });
+    const bgs = await backgroundsFor('studio', c.backgroundSize());
+    const { outputs } = await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs.slice(0, c.variants) }, ctx());
+    const written = outputs.map((o) => `${o.role} ${o.aspect} ${o.variant} ${o.key}`).sort();
+    const planned = c.plan!(photo('studio')).map((o) => `${o.role} ${o.aspect} ${o.variant} ${o.key}`).sort();
+    expect(planned).toEqual(written);
+    expect(planned).toHaveLength(2 * 2 * (1 + 1 + 2));
+  });
+
   it('validates its options', () => {
     expect(() => createSharpCompositor({ aspects: [{ id: 'square', width: 10, height: 10 }] })).toThrow(/aspects\[0\]\.id/);
     expect(() => createSharpCompositor({ quality: 0 })).toThrow(/quality/);

@@ -38,6 +38,8 @@ function inAllowlist(addr: Addr, policy: AddressPolicy): boolean {
 /** Parses an IP literal (any spelling ipaddr.js accepts, incl. decimal/octal IPv4); null when not an IP. */
 export function parseIp(value: string): Addr | null {
   const v = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  // Cheap pre-filter: ipaddr.js throws (slowly) on every non-IP; hostnames are the common case.
+  if (!v.includes(':') && !/^[0-9a-fx.]+$/i.test(v)) return null;
   try {
     if (ipaddr.IPv4.isValid(v) || ipaddr.IPv6.isValid(v)) return ipaddr.parse(v);
   } catch {

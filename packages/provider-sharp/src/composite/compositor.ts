@@ -149,6 +149,21 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
     name: 'sharp',
     variants,
     backgroundSize: () => ({ ...bgSize }),
+    // The keys composite() writes for `variants` backgrounds, without rendering: lets the worker skip a
+    // re-claimed step whose outputs are all stored already.
+    plan(photo) {
+      const planned: Array<Pick<CompositeOutput, 'key' | 'role' | 'aspect' | 'variant'>> = [];
+      for (const { id: aspect } of aspects) {
+        for (let variant = 1; variant <= variants; variant++) {
+          planned.push({ key: keys.composite(photo, aspect, variant), role: 'master', aspect, variant });
+          if (thumbnails) planned.push({ key: keys.thumbnail(photo, aspect, variant), role: 'thumbnail', aspect, variant });
+          for (const size of derivatives?.sizes ?? []) {
+            for (const format of derivatives!.formats) planned.push({ key: keys.derivative(photo, aspect, variant, size.id, format), role: 'derivative', aspect, variant });
+          }
+        }
+      }
+      return planned;
+    },
     async composite(req: CompositeRequest, ctx: { signal: AbortSignal; logger: Logger }): Promise<CompositeResult> {
       const started = performance.now();
       const theme = themes.get(req.photo.theme); // INVALID_INPUT listing the known themes
