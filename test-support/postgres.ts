@@ -85,7 +85,13 @@ export async function startPostgresCluster(opts: { maxConnections?: number } = {
     `-c max_connections=${opts.maxConnections ?? 300}`,
   ].join(' ');
   const pgCtl = join(PG_BIN_DIR, 'pg_ctl');
-  await run(pgCtl, ['-D', dataDir, '-o', serverOpts, '-l', logFile, '-w', '-t', '60', 'start'], user);
+  try {
+    await run(pgCtl, ['-D', dataDir, '-o', serverOpts, '-l', logFile, '-w', '-t', '60', 'start'], user);
+  } catch (err) {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '(no server log)';
+    rmSync(base, { recursive: true, force: true });
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nserver log:\n${log}`);
+  }
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

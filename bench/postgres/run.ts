@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { startPostgresCluster } from '../../test-support/postgres.js';
 import { BATCH, graphileSystem, jobkitSystem, pgBossSystem, type QueueSystem } from './systems.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' }, out: { type: 'string', default: 'bench/results/postgres.md' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, reps: { type: 'string', default: '6' }, out: { type: 'string', default: 'bench/results/postgres.md' } } });
 const JOBS = Number(values.jobs);
 const REPS = Number(values.reps);
 const WORKER_COUNTS = [1, 4, 8];
@@ -38,10 +38,12 @@ try {
   const rates: Record<string, Record<string, number[]>> = Object.fromEntries(scenarios.map((s) => [s, Object.fromEntries(systems.map((x) => [x.name, []]))]));
 
   for (let rep = 0; rep < REPS; rep++) {
-    // Systems take turns within each rep so machine noise spreads over all of them.
+    // Systems take turns within each rep, in reverse order every other rep (ABC, CBA, …), so load drifting
+    // on the shared machine does not favour whoever runs first.
+    const order = rep % 2 === 0 ? systems : [...systems].reverse();
     for (const workers of WORKER_COUNTS) {
       const scenario = scenarios[WORKER_COUNTS.indexOf(workers)]!;
-      for (const sys of systems) {
+      for (const sys of order) {
         await sys.reset();
         await sys.seed(JOBS);
         const ms = await timed(() => sys.process(JOBS, workers));
@@ -49,7 +51,7 @@ try {
         console.log(`rep ${rep + 1} ${scenario.padEnd(20)} ${sys.name.padEnd(16)} ${((JOBS / ms) * 1000).toFixed(0)} jobs/s`);
       }
     }
-    for (const sys of systems) {
+    for (const sys of order) {
       await sys.reset();
       const keys = Array.from({ length: JOBS }, (_, i) => `${rep}${i}`);
       const created = await timed(() => sys.create(keys, CREATE_CONCURRENCY));
@@ -93,7 +95,7 @@ within this run, not the absolute numbers.
 
 ${table}
 
-What each row measures (${JOBS} no-op jobs per run; the three systems take turns within each repetition):
+What each row measures (${JOBS} no-op jobs per run; the three systems take turns within each repetition, in reverse order every other one):
 
 - **process, N workers** — jobs already queued; time until all are complete. jobkit: N loops of
   \`claimDue({ limit: ${BATCH} })\` (one \`FOR UPDATE SKIP LOCKED\` statement) then one compare-and-set \`update\` to DONE per
