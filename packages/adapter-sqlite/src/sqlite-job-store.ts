@@ -137,7 +137,10 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
     return rowToJob(stored);
   });
 
-  const claimTx = db.transaction((params: { owner: string; now: number; expires: number; limit: number }): JobRow[] => s.claim.all(params));
+  // Select and lease under one write lock: no other connection can claim between the two statements.
+  const claimTx = db.transaction((owner: string, now: number, expires: number, limit: number): Job[] =>
+    s.selectDue.all({ now, limit }).map((id) => rowToJob(s.lease.get({ id, owner, expires })!)),
+  );
 
   const deleteTx = db.transaction((before: number, forget: boolean, now: number): Job[] => {
     const p = { before, forget: forget ? 1 : 0 };
@@ -251,10 +254,7 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
         const leaseMs = checkInt(claim.leaseMs, 'leaseMs', 1);
         const limit = checkInt(claim.limit, 'limit', 0);
         if (limit === 0) return [];
-        const rows = claimTx.immediate({ owner, now, expires: now + leaseMs, limit });
-        // RETURNING has no defined order: restore "oldest due first".
-        rows.sort((a, b) => (a.next_run_at ?? a.created_at) - (b.next_run_at ?? b.created_at) || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
-        return rows.map(rowToJob);
+        return claimTx.immediate(owner, now, now + leaseMs, limit);
       });
     },
 

@@ -11,19 +11,18 @@ const STEP_STATUSES_SQL = "('QUEUED','SEGMENTING','BG_GENERATING','COMPOSITING',
 const FINISHED_SQL = "status IN ('DONE','FAILED') AND completed_at IS NOT NULL AND completed_at < @before AND (purged_at IS NULL OR @forget = 1)";
 
 /**
- * The claim: one UPDATE over the oldest due, unleased, worker-driven jobs (run inside BEGIN IMMEDIATE).
- * INDEXED BY pins the partial due-order index: without statistics the planner prefers an equality lookup
- * on status and then sorts every queued job on each claim (quadratic over a backlog).
+ * The due jobs, oldest first: the claim reads these ids and leases each one inside one BEGIN IMMEDIATE
+ * transaction (cheaper than a single UPDATE … WHERE id IN (subquery), which buffers the ids and the
+ * RETURNING rows, and the rows come back in due order). INDEXED BY pins the partial due-order index:
+ * without statistics the planner prefers an equality lookup on status and then sorts every queued job
+ * on each claim (quadratic over a backlog).
  */
-export const CLAIM_SQL = `UPDATE jobs SET lease_owner = @owner, lease_expires_at = @expires, version = version + 1
-WHERE id IN (
-  SELECT id FROM jobs INDEXED BY jobs_claim
-  WHERE status IN ${STEP_STATUSES_SQL} AND driver = 'worker' AND purged_at IS NULL
-    AND (next_run_at IS NULL OR next_run_at <= @now)
-    AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
-  ORDER BY coalesce(next_run_at, created_at), created_at, id
-  LIMIT @limit)
-RETURNING *`;
+export const SELECT_DUE_SQL = `SELECT id FROM jobs INDEXED BY jobs_claim
+WHERE status IN ${STEP_STATUSES_SQL} AND driver = 'worker' AND purged_at IS NULL
+  AND (next_run_at IS NULL OR next_run_at <= @now)
+  AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+ORDER BY coalesce(next_run_at, created_at), created_at, id
+LIMIT @limit`;
 
 const JOB_COLUMNS = [
   'id', 'sku', 'image_url', 'sha256', 'theme', 'status', 'driver', 'attempts', 'max_attempts', 'next_run_at', 'lease_owner',
@@ -64,7 +63,8 @@ export interface Statements {
   insertJob: Stmt<unknown[]>;
   insertEvent: Stmt<unknown[]>;
   casUpdate: Stmt<unknown[], JobRow>;
-  claim: Stmt<[{ owner: string; now: number; expires: number; limit: number }], JobRow>;
+  selectDue: Stmt<[{ now: number; limit: number }], string>;
+  lease: Stmt<[{ id: string; owner: string; expires: number }], JobRow>;
   renew: Stmt<[{ id: string; owner: string; version: number; expires: number }], JobRow>;
   release: Stmt<[{ id: string; owner: string; version: number }]>;
   stats: Stmt<[], StatsRow>;
@@ -89,7 +89,10 @@ export function prepareStatements(db: Database.Database): Statements {
     casUpdate: db.prepare<unknown[], JobRow>(
       `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE id = ? AND version = ? RETURNING *`,
     ),
-    claim: db.prepare<[{ owner: string; now: number; expires: number; limit: number }], JobRow>(CLAIM_SQL),
+    selectDue: db.prepare<[{ now: number; limit: number }], string>(SELECT_DUE_SQL).pluck(),
+    lease: db.prepare<[{ id: string; owner: string; expires: number }], JobRow>(
+      'UPDATE jobs SET lease_owner = @owner, lease_expires_at = @expires, version = version + 1 WHERE id = @id RETURNING *',
+    ),
     renew: db.prepare<[{ id: string; owner: string; version: number; expires: number }], JobRow>(
       'UPDATE jobs SET lease_expires_at = @expires, version = version + 1 WHERE id = @id AND lease_owner = @owner AND version = @version RETURNING *',
     ),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, createSqliteJobStore, migrateSqlite } from '../src/index.js';
-import { CLAIM_SQL } from '../src/statements.js';
+import { SELECT_DUE_SQL } from '../src/statements.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -59,7 +59,7 @@ describe('migrations and connection settings', () => {
     );
     insert.run('a');
     expect(() => insert.run('b')).toThrow(/UNIQUE/);
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({ owner: 'w', now: 5, expires: 10, limit: 3 }) as Array<{ detail: string }>;
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${SELECT_DUE_SQL}`).all({ now: 5, limit: 3 }) as Array<{ detail: string }>;
     const detail = plan.map((p) => p.detail).join('\n');
     expect(detail).toMatch(/jobs_claim/);
     expect(detail).not.toMatch(/TEMP B-TREE/);
