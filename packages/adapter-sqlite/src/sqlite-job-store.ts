@@ -134,7 +134,8 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
       });
     }
     s.insertEvent.run(insertEventValues(event));
-    return rowToJob(stored);
+    // Every other column was just written from `row`; identity and createdAt come from the store.
+    return rowToJob({ ...row, ...stored });
   });
 
   // Select and lease under one write lock: no other connection can claim between the two statements.

@@ -42,6 +42,9 @@ export const insertJobValues = (row: JobRow): unknown[] => JOB_COLUMNS.map((c) =
 export const casUpdateValues = (row: JobRow): unknown[] => [...MUTABLE_COLUMNS.map((c) => row[c]), row.id, row.version];
 export const insertEventValues = (row: Omit<EventRow, 'id'>): unknown[] => EVENT_COLUMNS.map((c) => row[c]);
 
+/** What a CAS update reads back: the columns it does not write, and the new version. */
+export type CasStored = Pick<JobRow, 'sku' | 'sha256' | 'theme' | 'image_url' | 'created_at' | 'version'>;
+
 export interface StatsRow {
   status: string;
   n: number;
@@ -62,7 +65,7 @@ export interface Statements {
   countImages: Stmt<[string], { n: number }>;
   insertJob: Stmt<unknown[]>;
   insertEvent: Stmt<unknown[]>;
-  casUpdate: Stmt<unknown[], JobRow>;
+  casUpdate: Stmt<unknown[], CasStored>;
   selectDue: Stmt<[{ now: number; limit: number }], string>;
   lease: Stmt<[{ id: string; owner: string; expires: number }], JobRow>;
   renew: Stmt<[{ id: string; owner: string; version: number; expires: number }], JobRow>;
@@ -87,7 +90,8 @@ export function prepareStatements(db: Database.Database): Statements {
     insertJob: db.prepare<unknown[]>(`INSERT INTO jobs (${JOB_COLUMNS.join(', ')}) VALUES (${JOB_COLUMNS.map(() => '?').join(', ')})`),
     insertEvent: db.prepare<unknown[]>(`INSERT INTO job_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`),
     casUpdate: db.prepare<unknown[], JobRow>(
-      `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE id = ? AND version = ? RETURNING *`,
+      `UPDATE jobs SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE id = ? AND version = ?
+       RETURNING sku, sha256, theme, image_url, created_at, version`,
     ),
     selectDue: db.prepare<[{ now: number; limit: number }], string>(SELECT_DUE_SQL).pluck(),
     lease: db.prepare<[{ id: string; owner: string; expires: number }], JobRow>(
