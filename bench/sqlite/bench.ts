@@ -32,6 +32,12 @@ function openOurs(): { store: SqliteJobStore; service: ReturnType<typeof createJ
 }
 
 const rate = (n: number, ms: number): number => (n / ms) * 1000;
+/** CPU time (user + system) of this process: less sensitive than wall time to other tenants' load. */
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const cpuMs: Record<'store1' | 'plainjob', number[]> = { store1: [], plainjob: [] };
 const time = async (fn: () => Promise<void> | void): Promise<number> => {
   const t = performance.now();
   await fn();
@@ -68,6 +74,7 @@ async function createThroughput(): Promise<{ created: number; duplicate: number 
 async function oursCreateClaimComplete(batch: number, via: 'store' | 'service'): Promise<number> {
   const { store, service } = openOurs();
   let done = 0;
+  const cpu0 = cpuNow();
   const ms = await time(async () => {
     if (via === 'service') for (const input of inputs) await service.createJob(input);
     else {
@@ -85,6 +92,8 @@ async function oursCreateClaimComplete(batch: number, via: 'store' | 'service'):
       }
     }
   });
+  const cpu = cpuNow() - cpu0;
+  if (batch === 1 && via === 'store') cpuMs.store1.push((cpu * 1000) / N);
   if (done !== N) throw new Error(`ours completed ${done}/${N}`);
   await store.close();
   return rate(N, ms);
@@ -95,6 +104,7 @@ function plainjobAddProcess(): number {
   const db = new Database(freshFile());
   const queue = defineQueue({ connection: better(db), logger: silent, maintenanceInterval: 3_600_000 });
   let done = 0;
+  const cpu0 = cpuNow();
   const t = performance.now();
   for (let i = 0; i < N; i++) queue.add('bench', { i });
   for (;;) {
@@ -104,6 +114,7 @@ function plainjobAddProcess(): number {
     done++;
   }
   const ms = performance.now() - t;
+  cpuMs.plainjob.push(((cpuNow() - cpu0) * 1000) / N);
   if (done !== N) throw new Error(`plainjob completed ${done}/${N}`);
   queue.close();
   db.close();
@@ -178,3 +189,6 @@ console.log(row('ours: insertOrGet + claimDue(limit 10) + update→DONE', 'store
 console.log(row('ours: full lifecycle via JobService (create → claim → 5 transitions → DONE, 6 events)', 'lifecycle'));
 const ratio = (k: Key): string => `${(m[k] / m.plainjob).toFixed(2)}×`;
 console.log(`\nratio vs plainjob (median/median): store, batch 1 = ${ratio('store1')}; service, batch 1 = ${ratio('service1')}; store, batch 10 = ${ratio('store10')}`);
+const cpuStore = median(cpuMs.store1.slice(1));
+const cpuPlain = median(cpuMs.plainjob.slice(1));
+console.log(`CPU per job (median, µs): ours store batch 1 = ${cpuStore.toFixed(0)}, plainjob = ${cpuPlain.toFixed(0)} → CPU-based ratio ${(cpuPlain / cpuStore).toFixed(2)}×`);
