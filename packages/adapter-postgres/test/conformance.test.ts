@@ -1,5 +1,5 @@
-import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import type pg from 'pg';
+import { beforeAll } from 'vitest';
 import { runJobStoreConformance } from 'jobkit/testing';
 import { createPostgresJobStore } from '../src/index.js';
 import { describePg, useTestDatabase } from './pg-target.js';
@@ -9,10 +9,7 @@ describePg('postgres store conformance', () => {
   let pool: pg.Pool;
   let n = 0;
   beforeAll(() => {
-    pool = new pg.Pool({ connectionString: db.url(), max: 20 });
-  });
-  afterAll(async () => {
-    await pool.end();
+    pool = db.pool(20);
   });
 
   // A fresh schema per test: the suite needs an empty store each time.

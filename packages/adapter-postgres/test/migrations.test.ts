@@ -1,5 +1,5 @@
-import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type pg from 'pg';
+import { beforeAll, expect, it } from 'vitest';
 import { JobkitError } from 'jobkit';
 import { createPostgresJobStore, LATEST_SCHEMA_VERSION, MIGRATIONS, migratePostgres, type Migration } from '../src/index.js';
 import { describePg, useTestDatabase } from './pg-target.js';
@@ -18,10 +18,7 @@ describePg('migrations', () => {
   const db = useTestDatabase('migrations');
   let pool: pg.Pool;
   beforeAll(() => {
-    pool = new pg.Pool({ connectionString: db.url(), max: 4 });
-  });
-  afterAll(async () => {
-    await pool.end();
+    pool = db.pool(4);
   });
 
   it('concurrent migrators (separate connections) migrate a schema exactly once', async () => {

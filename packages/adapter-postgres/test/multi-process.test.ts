@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPostgresJobStore, migratePostgres, type PostgresJobStore } from '../src/index.js';
 import { describePg, useTestDatabase } from './pg-target.js';
@@ -13,14 +13,13 @@ describePg('8 worker processes on one database', () => {
   let store: PostgresJobStore;
   let fleet: WorkerFleet | undefined;
   beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: db.url(), max: 4 });
+    pool = db.pool(4);
     await migratePostgres({ pool, schema: 'mp' });
     store = await createPostgresJobStore({ pool, schema: 'mp' });
   });
   afterAll(async () => {
     fleet?.kill();
     await store?.close();
-    await pool?.end();
   });
 
   it(`${JOBS} jobs: each completed exactly once, no lease held by two`, { timeout: 150_000 }, async () => {

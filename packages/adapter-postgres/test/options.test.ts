@@ -49,14 +49,13 @@ describePg('schemas, notifications and values', () => {
   let a: PostgresJobStore;
   let b: PostgresJobStore;
   beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: db.url(), max: 6 });
+    pool = db.pool(6);
     a = await createPostgresJobStore({ pool, schema: 'tenant_a' });
     b = await createPostgresJobStore({ connectionString: db.url(), schema: 'tenant_b' });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await pool?.end();
   });
 
   const queuedJob = (overrides = {}) => makeJob({ status: 'QUEUED', driver: 'worker', ...overrides });
