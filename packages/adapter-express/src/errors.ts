@@ -3,7 +3,8 @@
  * Express error middleware (which also turns body-parser errors into the same shape).
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import { JobkitError, type ErrorCode, type Logger } from 'jobkit';
+import { JobkitError, type ErrorCode, type JobService, type Logger } from 'jobkit';
+import { requestLogContext } from './log-context.js';
 
 /** Codes a client can act on. Everything else becomes 500 INTERNAL with a generic message. */
 export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
@@ -91,9 +92,13 @@ export function sendError(res: Response, err: unknown, logger: Logger, context: 
   res.status(http.status).json(http.body);
 }
 
-/** Express error middleware: every error under the router leaves as `{ error: { code, message } }`. */
-export function createErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    sendError(res, err, logger, { method: req.method, path: req.originalUrl.split('?')[0] });
+/**
+ * Express error middleware: every error under the router leaves as `{ error: { code, message } }`. With a
+ * service, errors on /jobs/:id paths are logged with the job's id and SKU (and the path as a pattern).
+ */
+export function createErrorHandler(logger: Logger, service?: JobService): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
+    const context = await requestLogContext(service, req.originalUrl.split('?')[0]!);
+    sendError(res, err, logger, { method: req.method, ...context });
   };
 }

@@ -7,3 +7,15 @@ export { HTTP_STATUS_BY_CODE, toHttpError, toJobkitError, sendError, createError
 export { buildOpenApiDocument, type OpenApiOptions } from './openapi.js';
 export { UPLOAD_CONTENT_TYPES, type SignedUrlVerifier } from './files.js';
 export type { PresignedPair } from './presign.js';
+export {
+  createJobkitMetrics,
+  instrumentWorker,
+  createMetricsHandler,
+  stepLabel,
+  STEP_LABELS,
+  type JobkitMetrics,
+  type JobkitMetricsOptions,
+  type MetricsHandlerOptions,
+} from './metrics.js';
+export { createJobkitDashboard, type DashboardOptions } from './dashboard/router.js';
+export { html, escapeHtml, SafeHtml, type HtmlValue } from './dashboard/html.js';

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Job, JobService, Logger, ObjectStore } from 'jobkit';
 import type { AuthOptions } from './auth.js';
+import type { JobkitMetrics } from './metrics.js';
 import type { WebhookOptions } from './webhook.js';
 
 /** What a raw-body webhook hook receives (e.g. `createReplicateWebhookHandler` of @jobkit/provider-replicate). */
@@ -33,7 +34,11 @@ export interface JobkitRouterOptions {
   onJobQueued?: (job: Job) => void;
   /** Mounted at POST /webhooks/replicate with a raw body parser. */
   replicateWebhook?: RawWebhookHandler;
-  /** Adds routes (dashboard, metrics) before the 404 handler. */
+  /** Serves GET /metrics (Prometheus text) from `createJobkitMetrics(...)`, bearer-token protected. */
+  metrics?: JobkitMetrics;
+  /** Serve /metrics without a token — only for a scraper on a private network (default false). */
+  metricsPublic?: boolean;
+  /** Adds routes before the 404 handler. */
   extraRoutes?: (router: Router) => void;
   /** Environment read for the production guard (default process.env). */
   env?: Record<string, string | undefined>;

@@ -8,6 +8,7 @@ import { JobkitError, invalidInput } from 'jobkit';
 import { requireBearer, resolveAuth } from './auth.js';
 import { createErrorHandler } from './errors.js';
 import { createFilesRouter, supportsSignedFiles } from './files.js';
+import { createMetricsHandler } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { JobkitRouterOptions } from './options.js';
 import { createHealthRoutes } from './routes/health.js';
@@ -46,6 +47,7 @@ export function createJobkitRouter(opts: JobkitRouterOptions): Router {
   const jsonLimitBytes = positiveInt(opts.jsonLimitBytes, 100 * 1024, 'jsonLimitBytes');
   if (opts.replicateWebhook !== undefined && typeof opts.replicateWebhook !== 'function') throw invalidInput('replicateWebhook', 'must be a function');
   if (opts.extraRoutes !== undefined && typeof opts.extraRoutes !== 'function') throw invalidInput('extraRoutes', 'must be a function');
+  if (opts.metrics !== undefined && typeof opts.metrics?.render !== 'function') throw invalidInput('metrics', 'must be the result of createJobkitMetrics(...)');
   if (webhook.unsigned) logger.warn({}, 'webhook signatures are NOT verified (webhook.allowUnsigned): local development only');
 
   const files = supportsSignedFiles(objects);
@@ -77,15 +79,18 @@ export function createJobkitRouter(opts: JobkitRouterOptions): Router {
   // Signed URLs of the local object store.
   if (files) router.use(createFilesRouter(objects, maxUploadBytes));
 
+  // Prometheus: bearer token unless explicitly public (a scraper on a private network).
+  if (opts.metrics) router.get('/metrics', createMetricsHandler(opts.metrics, { auth: opts.auth, public: opts.metricsPublic === true, logger }));
+
   // Management: bearer token.
-  router.use('/jobs', requireBearer(tokens), createJobRoutes({ service, objects, presignExpiresInSec, jsonLimitBytes, onJobQueued: opts.onJobQueued }));
+  router.use('/jobs', requireBearer(tokens), createJobRoutes({ service, objects, presignExpiresInSec, jsonLimitBytes, logger, onJobQueued: opts.onJobQueued }));
 
   opts.extraRoutes?.(router);
 
   router.use((req, _res, next) => {
     next(new JobkitError('NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   });
-  router.use(createErrorHandler(logger));
+  router.use(createErrorHandler(logger, service));
   return router;
 }
 

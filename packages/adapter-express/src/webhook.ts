@@ -113,6 +113,8 @@ export function createWebhookHandler(deps: {
       theme: data.theme,
       autoStart,
     });
+    if (created) logger.info({ jobId: job.id, sku: job.sku, theme: job.theme, status: job.status }, 'job created by webhook');
+    else logger.debug({ jobId: job.id, sku: job.sku, theme: job.theme }, 'duplicate webhook delivery');
     if (created && job.status === 'QUEUED') deps.onJobQueued?.(job);
     // Written directly: res.json would also hash the body for an ETag nobody uses on a POST.
     res.statusCode = created ? 201 : 200;

@@ -3,7 +3,8 @@
  * the step results of outside orchestrators (seed field names accepted), fail and retry.
  */
 import express, { Router, type RequestHandler } from 'express';
-import { JobkitError, invalidInput, parseInput, type Job, type JobService, type ObjectStore } from 'jobkit';
+import { JobkitError, invalidInput, parseInput, type Job, type JobService, type Logger, type ObjectStore } from 'jobkit';
+import { jobFields } from '../log-context.js';
 import {
   backgroundsBodySchema,
   compositeBodySchema,
@@ -21,6 +22,7 @@ export interface JobRoutesDeps {
   objects: ObjectStore;
   presignExpiresInSec: number;
   jsonLimitBytes: number;
+  logger: Logger;
   onJobQueued?: ((job: Job) => void) | undefined;
 }
 
@@ -50,6 +52,11 @@ export function createJobRoutes(deps: JobRoutesDeps): Router {
   const queued = (job: Job): void => {
     if (job.driver === 'worker' && job.status !== 'NEW' && job.status !== 'DONE' && job.status !== 'FAILED') deps.onJobQueued?.(job);
   };
+  /** Operator and orchestrator actions are logged with the job's id and SKU. */
+  const logged = (job: Job, action: string): Job => {
+    deps.logger.info({ ...jobFields(job), action, status: job.status }, `job ${action}`);
+    return job;
+  };
   const id = (params: Record<string, string | string[] | undefined>): string => String(params['id']);
 
   // Literal paths before /:id.
@@ -75,7 +82,7 @@ export function createJobRoutes(deps: JobRoutesDeps): Router {
   router.post('/:id/start', async (req, res) => {
     const data = parseInput(startBodySchema, body(req.body), 'body');
     const { job, started } = await service.startJob(id(req.params), data.driver ? { driver: data.driver } : {});
-    if (started) queued(job);
+    if (started) queued(logged(job, 'start'));
     if (job.driver !== 'external') {
       res.json({ job, started });
       return;
@@ -97,14 +104,14 @@ export function createJobRoutes(deps: JobRoutesDeps): Router {
 
   router.post('/:id/segmentation', async (req, res) => {
     const data = parseInput(segmentationBodySchema, body(req.body), 'body');
-    res.json({ job: await service.completeSegmentation(id(req.params), data) });
+    res.json({ job: logged(await service.completeSegmentation(id(req.params), data), 'segmentation') });
   });
 
   router.post('/:id/backgrounds', async (req, res) => {
     const data = parseInput(backgroundsBodySchema, body(req.body), 'body');
     const backgroundKeys = alias<string[]>(data, 'backgroundKeys', 'bgKeys');
     if (!backgroundKeys) throw invalidInput('backgroundKeys', 'is required (or its seed name bgKeys)');
-    res.json({ job: await service.completeBackgrounds(id(req.params), { backgroundKeys, ...(data.costUsd !== undefined ? { costUsd: data.costUsd } : {}) }) });
+    res.json({ job: logged(await service.completeBackgrounds(id(req.params), { backgroundKeys, ...(data.costUsd !== undefined ? { costUsd: data.costUsd } : {}) }), 'backgrounds') });
   });
 
   router.post('/:id/composite', async (req, res) => {
@@ -113,27 +120,27 @@ export function createJobRoutes(deps: JobRoutesDeps): Router {
     if (!compositeKeys) throw invalidInput('compositeKeys', 'is required (or its seed name composites)');
     const thumbnailKeys = alias<string[]>(data, 'thumbnailKeys', 'thumbs');
     res.json({
-      job: await service.completeComposite(id(req.params), {
+      job: logged(await service.completeComposite(id(req.params), {
         compositeKeys,
         ...(thumbnailKeys ? { thumbnailKeys } : {}),
         ...(data.derivativeKeys ? { derivativeKeys: data.derivativeKeys } : {}),
         ...(data.costUsd !== undefined ? { costUsd: data.costUsd } : {}),
-      }),
+      }), 'composite'),
     });
   });
 
   router.post('/:id/shopify', async (req, res) => {
     const data = parseInput(shopifyBodySchema, body(req.body), 'body');
-    res.json({ job: await service.completeStorefrontPush(id(req.params), data) });
+    res.json({ job: logged(await service.completeStorefrontPush(id(req.params), data), 'storefront') });
   });
 
   router.post('/:id/fail', async (req, res) => {
     const data = parseInput(failBodySchema, body(req.body), 'body');
-    res.json({ job: await service.failJob(id(req.params), data) });
+    res.json({ job: logged(await service.failJob(id(req.params), data), 'fail') });
   });
 
   router.post('/:id/retry', async (req, res) => {
-    const job = await service.retryJob(id(req.params));
+    const job = logged(await service.retryJob(id(req.params)), 'retry');
     queued(job);
     res.json({ job });
   });
