@@ -23,7 +23,7 @@ export default defineConfig({
         name: dir.split('/')[1] ?? dir,
         root: dir,
         include: ['test/**/*.test.ts'],
-        testTimeout: 30_000,
+        testTimeout: 60_000,
         hookTimeout: 60_000,
       },
     })),

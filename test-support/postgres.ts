@@ -134,6 +134,13 @@ export async function createTestDatabase(url: string, prefix = 'test'): Promise<
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
+        // Let the file's own connections finish closing first: FORCE would kill a client that is still
+        // ending, and its 57P01 error then surfaces in the test process as an unhandled error.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0]!.n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await c.end();

@@ -25,7 +25,7 @@ describe('bin (child process)', () => {
   it('Ctrl-C (SIGINT) stops gracefully with the summary and exit 130; a second run completes with exit 0', async () => {
     const data = path.join(root, 'data');
     const run = spawnBin(['process', 'photos', '--concurrency', '1', ...FAST], root, { JOBKIT_DATA_DIR: data });
-    await waitFor(() => ['P-1', 'P-2', 'P-3', 'P-4'].some((s) => existsSync(path.join(data, 'storefront', s, 'manifest.json'))), 60_000);
+    await waitFor(() => ['P-1', 'P-2', 'P-3', 'P-4'].some((s) => existsSync(path.join(data, 'storefront', s, 'manifest.json'))), 150_000);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.stderr).toMatch(/Stopping: letting in-flight steps finish/);
@@ -36,5 +36,5 @@ describe('bin (child process)', () => {
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^jobs\s+4$/m);
-  }, 90_000);
+  }, 300_000);
 });
