@@ -35,7 +35,7 @@ main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { font-size: 22px; margin: 0 0 4px; font-weight: 650; }
 h2 { font-size: 15px; margin: 28px 0 12px; font-weight: 650; }
 .subtitle { margin: 0 0 20px; color: var(--muted); }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin-bottom: 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .card { background: var(--panel); border: 1px solid var(--border); border-radius: var(--radius); padding: 12px 14px; }
 .card .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .4px; }
 .card .value { font-size: 22px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
@@ -46,9 +46,12 @@ h2 { font-size: 15px; margin: 28px 0 12px; font-weight: 650; }
 .statusbar a.selected { border-color: var(--accent); box-shadow: 0 0 0 1px var(--accent); }
 .statusbar .count { min-width: 24px; padding: 1px 7px; border-radius: 999px; background: #eef0f3; text-align: center; font-weight: 600; font-variant-numeric: tabular-nums; }
 .panel { background: var(--panel); border: 1px solid var(--border); border-radius: var(--radius); }
-.filters { display: flex; flex-wrap: wrap; align-items: end; gap: 12px; padding: 12px 14px; margin-bottom: 12px; }
+.pagehead { display: flex; flex-wrap: wrap; align-items: flex-end; justify-content: space-between; gap: 16px; margin-bottom: 18px; }
+.pagehead h1 { margin: 0; }
+.filters { display: flex; flex-wrap: wrap; align-items: end; gap: 10px; }
+.errorpage { padding: 20px 24px; }
 .filters label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; color: var(--muted); }
-input, select { font: inherit; color: var(--text); padding: 6px 9px; border: 1px solid #cfd5dd; border-radius: 6px; background: #fff; min-width: 150px; }
+input, select { font: inherit; color: var(--text); height: 32px; padding: 5px 9px; border: 1px solid #cfd5dd; border-radius: 6px; background: #fff; min-width: 140px; }
 input:focus, select:focus { outline: 2px solid var(--accent-soft); border-color: var(--accent); }
 .btn { display: inline-flex; align-items: center; gap: 6px; font: inherit; font-weight: 550; padding: 6px 14px; border-radius: 6px; border: 1px solid #cfd5dd; background: #fff; color: var(--text); cursor: pointer; }
 .btn:hover { background: #f3f4f6; text-decoration: none; }
@@ -84,21 +87,25 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .jobhead { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; margin-bottom: 4px; }
 .jobhead .actions { margin-left: auto; display: flex; gap: 8px; }
 .jobhead form { margin: 0; }
-.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 0; padding: 4px 0; margin: 16px 0 0; }
-.facts div { padding: 8px 16px; }
+.jobgrid { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 20px; align-items: start; margin-top: 16px; }
+.jobgrid h2:first-child { margin-top: 0; }
+.facts { display: grid; grid-template-columns: 1fr 1fr; gap: 0; padding: 6px 0; margin: 0; }
+.facts div.wide { grid-column: 1 / -1; }
+.facts div { padding: 6px 14px; }
 .facts dt { font-size: 12px; color: var(--muted); }
-.facts dd { margin: 2px 0 0; overflow-wrap: anywhere; }
-.errorbox { margin-top: 16px; padding: 12px 14px; border-radius: var(--radius); background: #fdf1ef; border: 1px solid #f2c2ba; color: #7d2012; }
+.facts dd { margin: 1px 0 0; overflow-wrap: anywhere; }
+.medialist { margin: 0; padding: 0; list-style: none; }
+.medialist li { font-family: var(--mono); font-size: 11.5px; overflow-wrap: anywhere; }
+.errorbox { margin-top: 14px; padding: 12px 14px; border-radius: var(--radius); background: #fdf1ef; border: 1px solid #f2c2ba; color: #7d2012; }
 .errorbox code { font-weight: 700; margin-right: 6px; }
-.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 14px; }
-.gallery.wide { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
+.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px; }
 figure { margin: 0; background: var(--panel); border: 1px solid var(--border); border-radius: var(--radius); overflow: hidden; }
 figure a { display: block; }
-figure img { display: block; width: 100%; height: 210px; object-fit: contain; background: #f1f3f5; }
+figure img { display: block; width: 100%; height: 190px; object-fit: contain; background: #f1f3f5; }
 figure figcaption { padding: 7px 10px; font-size: 12.5px; color: var(--muted); border-top: 1px solid #edf0f3; display: flex; justify-content: space-between; gap: 8px; }
 figure figcaption b { color: var(--text); font-weight: 600; }
 .checker { background-color: #fff !important; background-image: linear-gradient(45deg, #dde1e6 25%, transparent 25%), linear-gradient(-45deg, #dde1e6 25%, transparent 25%), linear-gradient(45deg, transparent 75%, #dde1e6 75%), linear-gradient(-45deg, transparent 75%, #dde1e6 75%); background-size: 16px 16px; background-position: 0 0, 0 8px, 8px -8px, -8px 0; }
-.placeholder { height: 210px; display: flex; align-items: center; justify-content: center; color: #9aa3ae; background: #f6f7f9; font-size: 12.5px; }
+.placeholder { height: 190px; display: flex; align-items: center; justify-content: center; color: #9aa3ae; background: #f6f7f9; font-size: 12.5px; }
 .history td.when { white-space: nowrap; color: var(--muted); font-variant-numeric: tabular-nums; }
 .arrow { color: #9aa3ae; margin: 0 4px; }
 .login-wrap { min-height: 100vh; display: flex; align-items: center; justify-content: center; padding: 24px; }
@@ -111,6 +118,7 @@ figure figcaption b { color: var(--text); font-weight: 600; }
 .login .btn { width: 100%; justify-content: center; margin-top: 16px; padding: 8px 14px; }
 .login .hint { margin-top: 16px; font-size: 12.5px; color: var(--muted); }
 .errorpage { max-width: 560px; margin: 80px auto; }
+@media (max-width: 900px) { .jobgrid { grid-template-columns: 1fr; } }
 `;
 
 const JS = `(function () {

@@ -121,7 +121,7 @@ export function loginPage(ctx: PageContext, error: string | null): SafeHtml {
 }
 
 export function errorPage(ctx: PageContext, status: number, message: string): SafeHtml {
-  const body = html`<div class="errorpage panel filters">
+  const body = html`<div class="errorpage panel">
   <div><h1>${status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : 'Something went wrong'}</h1>
   <p class="muted">${message}</p>
   <p><a class="btn" href="${ctx.base}/">Back to jobs</a></p></div>
@@ -187,10 +187,9 @@ export function jobsPage(ctx: PageContext, d: JobsPageData): SafeHtml {
   return shell(
     ctx,
     'Jobs',
-    html`<h1>Jobs</h1>
-<p class="subtitle">Every product photo × theme, newest first.</p>
-${flash(ctx.session)}
-<form class="panel filters" method="get" action="${base}/">
+    html`<div class="pagehead">
+<h1>Jobs</h1>
+<form class="filters" method="get" action="${base}/">
   <label>Status
     <select name="status">
       <option value="">Any status</option>
@@ -202,6 +201,8 @@ ${flash(ctx.session)}
   <button class="btn primary" type="submit">Filter</button>
   <a class="btn" href="${base}/">Clear</a>
 </form>
+</div>
+${flash(ctx.session)}
 ${d.filterError ? html`<div class="flash error" role="alert">${d.filterError}</div>` : ''}
 <div ${liveAttrs(d.live)}>
 <div class="cards">
@@ -271,19 +272,23 @@ export function jobPage(ctx: PageContext, d: JobPageData): SafeHtml {
   if (job.status === 'FAILED' && job.purgedAt === null) actions.push(actionButton(ctx, job, 'retry', 'Retry', 'primary'));
   if (!isTerminal(job.status)) actions.push(actionButton(ctx, job, 'fail', 'Fail job', 'danger', `Mark job ${job.sku} as FAILED?`));
 
-  const facts: Array<[string, SafeHtml | string]> = [
-    ['Job id', html`<code>${job.id}</code>`],
+  const facts: Array<[string, SafeHtml | string, boolean?]> = [
+    ['Job id', html`<code>${job.id}</code>`, true],
     ['Theme', job.theme],
     ['Driver', job.driver ?? '—'],
     ['Attempts', `${job.attempts} of ${job.maxAttempts}`],
     ['Cost', formatUsd(job.costUsd)],
-    ['Created', formatTime(job.createdAt)],
-    ['Started', formatTime(job.startedAt)],
-    ['Completed', formatTime(job.completedAt)],
-    ['Next try', job.nextRunAt && !isTerminal(job.status) ? formatTime(job.nextRunAt) : '—'],
-    ['Source', job.imageUrl ? html`<span class="mono">${job.imageUrl}</span>` : 'uploaded'],
-    ['sha256', html`<code>${job.sha256}</code>`],
-    ['Storefront media', job.storefrontMediaIds.length ? html`${job.storefrontMediaIds.map((m, i) => html`${i ? html`<br>` : ''}<code>${m}</code>`)}` : '—'],
+    ['Created', formatTime(job.createdAt), true],
+    ['Started', formatTime(job.startedAt), true],
+    ['Completed', formatTime(job.completedAt), true],
+    ...(job.nextRunAt && !isTerminal(job.status) ? [['Next try', formatTime(job.nextRunAt), true] as [string, string, boolean]] : []),
+    ['Source', job.imageUrl ? html`<span class="mono">${job.imageUrl}</span>` : 'uploaded original', true],
+    ['sha256', html`<code title="${job.sha256}">${job.sha256.slice(0, 16)}…</code>`, true],
+    [
+      `Storefront media (${job.storefrontMediaIds.length})`,
+      job.storefrontMediaIds.length ? html`<ul class="medialist">${job.storefrontMediaIds.map((m) => html`<li>${m}</li>`)}</ul>` : '—',
+      true,
+    ],
   ];
 
   const composites = d.composites.map((img) => {
@@ -312,19 +317,19 @@ ${flash(ctx.session)}
   <div class="actions">${actions}</div>
 </div>
 ${job.errorCode ? html`<div class="errorbox"><code>${job.errorCode}</code>${job.errorMessage ?? ''}${job.failedStatus ? html` <span class="muted">(failed in ${label(job.failedStatus)})</span>` : ''}</div>` : ''}
-<dl class="panel facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
-
-<h2>Original and cutout</h2>
-<div class="gallery wide">
-  ${d.original ? figure(d.original, html`<b>Original</b><span>${d.original.key.split('.').pop()}</span>`) : placeholder('Original', 'not fetched yet')}
-  ${d.mask ? figure(d.mask, html`<b>Cutout</b><span>PNG with alpha</span>`, 'checker') : placeholder('Cutout', 'not segmented yet')}
-</div>
-
-<h2>Backgrounds <span class="muted">(${d.backgrounds.length})</span></h2>
-${d.backgrounds.length ? html`<div class="gallery">${d.backgrounds.map((img, i) => figure(img, html`<b>Background</b><span>variant ${i + 1}</span>`))}</div>` : html`<p class="muted">None yet.</p>`}
-
+<div class="jobgrid">
+<div>
 <h2>Composites <span class="muted">(${d.composites.length})</span></h2>
-${d.composites.length ? html`<div class="gallery wide composites">${composites}</div>` : html`<p class="muted">None yet.</p>`}
+${d.composites.length ? html`<div class="gallery composites">${composites}</div>` : html`<p class="muted">None yet.</p>`}
+<h2>Original, cutout and backgrounds</h2>
+<div class="gallery sources">
+  ${d.original ? figure(d.original, html`<b>Original</b><span>${d.original.key.split('.').pop()}</span>`) : placeholder('Original', 'not fetched yet')}
+  ${d.mask ? figure(d.mask, html`<b>Cutout</b><span>PNG, alpha</span>`, 'checker') : placeholder('Cutout', 'not segmented yet')}
+  ${d.backgrounds.map((img, i) => figure(img, html`<b>Background</b><span>variant ${i + 1}</span>`))}
+</div>
+</div>
+<dl class="panel facts">${facts.map(([k, v, wide]) => html`<div class="${wide ? 'wide' : ''}"><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
+</div>
 
 <h2>State history</h2>
 <div class="panel"><table class="history">
