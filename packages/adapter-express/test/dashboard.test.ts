@@ -1,0 +1,204 @@
+/** The dashboard over plain HTTP: sessions, CSRF, headers, escaping, JSON endpoints (the browser test covers the UI). */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService } from 'jobkit';
+import { createFakeClock, type FakeClock } from 'jobkit/testing';
+import { createJobkitDashboard, html, SafeHtml, type DashboardOptions } from '../src/index.js';
+import { SCRIPT, STYLESHEET } from '../src/dashboard/assets.js';
+import { TOKEN, TOKEN_2 } from './helpers.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function start(options: Partial<DashboardOptions> = {}, trustProxy = false): Promise<{ base: string; service: JobService; clock: FakeClock; queued: string[] }> {
+  const clock = createFakeClock('2026-05-01T10:00:00.000Z');
+  const objects = createMemoryObjectStore();
+  const service = createJobService({ store: createMemoryJobStore(), clock, objects });
+  const queued: string[] = [];
+  const app = express();
+  if (trustProxy) app.set('trust proxy', 'loopback');
+  app.use('/ops', createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  closers.push(() => new Promise<void>((r) => server.close(() => r())));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ops`, service, clock, queued };
+}
+
+const form = (data: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(data).toString() });
+
+async function login(base: string, token = TOKEN): Promise<{ cookie: string; csrf: string; setCookie: string }> {
+  const { body, ...headers } = form({ token });
+  const res = await fetch(`${base}/login`, { method: 'POST', headers, body, redirect: 'manual' });
+  expect(res.status).toBe(303);
+  expect(res.headers.get('location')).toBe('/ops/');
+  const setCookie = res.headers.get('set-cookie')!;
+  const cookie = setCookie.split(';')[0]!;
+  const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  return { cookie, csrf, setCookie };
+}
+
+const SHA = 'b'.repeat(64);
+
+describe('dashboard over HTTP', () => {
+  it('login sets an HttpOnly SameSite=Strict cookie scoped to the mount path; Secure behind https', async () => {
+    const { base } = await start();
+    const { setCookie } = await login(base);
+    expect(setCookie).toMatch(/^jobkit_session=[A-Za-z0-9_-]{43}; Path=\/ops; Max-Age=28800; HttpOnly; SameSite=Strict$/);
+    // Any of the configured tokens works (rotation).
+    await login(base, TOKEN_2);
+
+    const proxied = await start({}, true);
+    const { body, ...headers } = form({ token: TOKEN });
+    const res = await fetch(`${proxied.base}/login`, { method: 'POST', headers: { ...headers, 'x-forwarded-proto': 'https' }, body, redirect: 'manual' });
+    expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
+    const forced = await start({ secureCookie: true });
+    expect((await login(forced.base)).setCookie).toMatch(/; Secure$/);
+  });
+
+  it('without a session: pages redirect to the login page, JSON endpoints answer 401', async () => {
+    const { base } = await start();
+    const page = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/ops/login');
+    const api = await fetch(`${base}/api/overview`, { headers: { cookie: 'jobkit_session=forged' } });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'sign in to the dashboard first' } });
+    const post = await fetch(`${base}/jobs/x/retry`, { method: 'POST', redirect: 'manual' });
+    expect(post.status).toBe(303);
+    // The bearer token itself is not a dashboard session.
+    expect((await fetch(`${base}/api/overview`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
+  });
+
+  it('security headers on every page; assets are hashed and immutable', async () => {
+    const { base } = await start();
+    const res = await fetch(`${base}/login`);
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    );
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const text = await res.text();
+    expect(text).not.toMatch(/<script>|<style>| style=| on[a-z]+=/);
+    expect(text).toContain(`/ops/assets/${SCRIPT.name}`);
+    const js = await fetch(`${base}/assets/${SCRIPT.name}`);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toContain('DOMParser');
+    expect((await fetch(`${base}/assets/${STYLESHEET.name}`)).status).toBe(200);
+    expect((await fetch(`${base}/assets/app.js`, { redirect: 'manual' })).status).toBe(303); // unknown asset → behind the session
+  });
+
+  it('refuses wrong tokens with 401 and rate-limits repeated failures', async () => {
+    const { base } = await start({ maxLoginFailuresPerMinute: 3 });
+    const { body, ...headers } = form({ token: 'wrong-token-wrong-token' });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/login`, { method: 'POST', headers, body });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(await res.text()).toContain('That token is not valid.');
+    }
+    const limited = await fetch(`${base}/login`, { method: 'POST', headers, body: new URLSearchParams({ token: TOKEN }).toString() });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('every POST needs the session CSRF token: form field or x-csrf-token header', async () => {
+    const { base, service, queued } = await start();
+    const { job } = await service.createJob({ sku: 'CSRF-1', sha256: SHA, originalKey: `originals/CSRF-1/${SHA}.jpg` });
+    const { cookie, csrf } = await login(base);
+    const other = await login(base);
+    expect(other.csrf).not.toBe(csrf);
+
+    for (const data of [{}, { _csrf: 'nope' }, { _csrf: other.csrf }] as Array<Record<string, string>>) {
+      const { body, ...headers } = form(data);
+      const res = await fetch(`${base}/jobs/${job.id}/start`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
+      expect(res.status).toBe(403);
+    }
+    expect((await service.requireJob(job.id)).status).toBe('NEW');
+
+    const { body, ...headers } = form({ _csrf: csrf });
+    const ok = await fetch(`${base}/jobs/${job.id}/start`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(`/ops/jobs/${job.id}`);
+    expect((await service.requireJob(job.id)).status).toBe('QUEUED');
+    expect(queued).toEqual([job.id]);
+    const flash = await (await fetch(`${base}/jobs/${job.id}`, { headers: { cookie } })).text();
+    expect(flash).toContain('Job started');
+
+    // fetch-style: header token, JSON answer; a refused transition is a JSON 409.
+    const fail = await fetch(`${base}/jobs/${job.id}/fail`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, accept: 'application/json' } });
+    expect(fail.status).toBe(200);
+    expect(((await fail.json()) as { job: { status: string } }).job.status).toBe('FAILED');
+    const again = await fetch(`${base}/jobs/${job.id}/fail`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, accept: 'application/json' } });
+    expect(again.status).toBe(409);
+    // From a form, the refusal comes back as a message on the job page.
+    const fresh = (await service.createJob({ sku: 'CSRF-2', sha256: SHA, originalKey: `originals/CSRF-2/${SHA}.jpg` })).job;
+    const refused = await fetch(`${base}/jobs/${fresh.id}/retry`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('location')).toBe(`/ops/jobs/${fresh.id}`);
+    expect(await (await fetch(`${base}/jobs/${fresh.id}`, { headers: { cookie } })).text()).toMatch(/class="flash error"[^>]*>[^<]*only FAILED jobs can be retried/);
+
+    // Logout needs the token too, and ends the session server-side.
+    const noToken = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(noToken.status).toBe(403);
+    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await fetch(`${base}/api/overview`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('escapes every value (error messages are attacker-controlled through the API)', async () => {
+    const { base, service } = await start();
+    const { job } = await service.createJob({ sku: 'XSS-1', sha256: SHA, originalKey: `originals/XSS-1/${SHA}.jpg` });
+    const evil = `<img src=x onerror="alert(1)"> & '"`;
+    await service.failJob(job.id, { code: 'SEGMENT_FAILED', message: evil });
+    const { cookie } = await login(base);
+    const page = await (await fetch(`${base}/jobs/${job.id}`, { headers: { cookie } })).text();
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;&quot;');
+    const list = await (await fetch(`${base}/?sku=${encodeURIComponent('"><script>')}`, { headers: { cookie } })).text();
+    expect(list).not.toContain('"><script>');
+    expect(list).toContain('Invalid filter');
+  });
+
+  it('sessions expire; the overview JSON carries a fingerprint that changes with the jobs', async () => {
+    const { base, service, clock } = await start({ sessionTtlMs: 60_000 });
+    const { cookie } = await login(base);
+    const first = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number };
+    expect(first.total).toBe(0);
+    await service.createJob({ sku: 'FP-1', sha256: SHA, originalKey: `originals/FP-1/${SHA}.jpg` });
+    const second = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number; jobs: Array<{ sku: string }> };
+    expect(second.total).toBe(1);
+    expect(second.jobs[0]!.sku).toBe('FP-1');
+    expect(second.fingerprint).not.toBe(first.fingerprint);
+    clock.advance(61_000);
+    expect((await fetch(`${base}/api/overview`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('unknown jobs are a 404 page; bad options fail at creation', async () => {
+    const { base } = await start();
+    const { cookie } = await login(base);
+    const res = await fetch(`${base}/jobs/AAAAAAAAAAAAAAAAAAAAA`, { headers: { cookie } });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Not found');
+    const service = createJobService({ store: createMemoryJobStore() });
+    const objects = createMemoryObjectStore();
+    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: ['short'] } })).toThrow(/auth\.tokens\.0/);
+    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN] }, imageOrigins: ['javascript:alert(1)'] })).toThrow(/imageOrigins\.0/);
+    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN] }, pollIntervalMs: 10 })).toThrow(/pollIntervalMs/);
+  });
+});
+
+describe('html tag', () => {
+  it('escapes interpolations, keeps nested templates, joins arrays, drops null/false', () => {
+    const items = ['<a>', html`<b>${'&'}</b>`];
+    const out = html`<p title="${`"'`}">${items}${null}${false}${undefined}${0}</p>`;
+    expect(out).toBeInstanceOf(SafeHtml);
+    expect(out.value).toBe('<p title="&quot;&#39;">&lt;a&gt;<b>&amp;</b>0</p>');
+  });
+});
