@@ -44,6 +44,7 @@ const envSchema = z.object({
     }, 'must be the server origin, e.g. https://jobs.example.com (no path, query or credentials)')
     .optional(),
   JOBKIT_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  JOBKIT_METRICS_PUBLIC: flag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -67,6 +68,8 @@ export interface Config {
   /** Public origin; undefined = http://HOST:PORT once the port is known. */
   publicUrl: string | undefined;
   shutdownTimeoutMs: number;
+  /** Serve /api/metrics without the API token (a scraper on a private network). */
+  metricsPublic: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
   /** The environment, for the integrations' own *ConfigFromEnv readers. */
@@ -109,6 +112,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dailyBudgetUsd: e.JOBKIT_DAILY_BUDGET_USD,
     publicUrl: e.JOBKIT_PUBLIC_URL?.replace(/\/+$/, ''),
     shutdownTimeoutMs: e.JOBKIT_SHUTDOWN_TIMEOUT_MS,
+    metricsPublic: e.JOBKIT_METRICS_PUBLIC ?? false,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
     env,
