@@ -30,6 +30,8 @@ export interface OpenApiOptions {
   files?: boolean;
   /** Include POST /webhooks/replicate. */
   replicateWebhook?: boolean;
+  /** Include GET /metrics: 'token' (bearer) or 'public'. */
+  metrics?: 'token' | 'public';
 }
 
 type JsonObject = Record<string, unknown>;
@@ -206,6 +208,15 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): JsonObject {
         '413': error('Upload too large'),
         '415': error('Not an image content type'),
       }, false),
+    };
+  }
+  if (opts.metrics) {
+    const secured = opts.metrics === 'token';
+    paths['/metrics'] = {
+      get: op('Prometheus metrics (text exposition format)', {}, {
+        '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '503': error('The job store could not be read'),
+      }, secured),
     };
   }
   if (opts.replicateWebhook) {

@@ -51,7 +51,9 @@ export function createJobkitRouter(opts: JobkitRouterOptions): Router {
   if (webhook.unsigned) logger.warn({}, 'webhook signatures are NOT verified (webhook.allowUnsigned): local development only');
 
   const files = supportsSignedFiles(objects);
-  const openapi = JSON.stringify(buildOpenApiDocument({ files, replicateWebhook: opts.replicateWebhook !== undefined }));
+  const openapi = JSON.stringify(
+    buildOpenApiDocument({ files, replicateWebhook: opts.replicateWebhook !== undefined, ...(opts.metrics ? { metrics: opts.metricsPublic === true ? 'public' : 'token' } : {}) }),
+  );
 
   const router = Router();
   router.use(securityHeaders);

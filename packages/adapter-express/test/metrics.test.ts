@@ -147,6 +147,11 @@ describe('GET /metrics', () => {
     const open = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/metrics`;
     const res = await fetch(open);
     expect(res.status).toBe(200);
+    const doc = (await (await fetch(open.replace('/metrics', '/openapi.json'))).json()) as { paths: Record<string, { get: { security?: unknown[] } }> };
+    expect(doc.paths['/metrics']!.get.security).toEqual([]);
+    const secured = (await (await fetch(`${s.api}/openapi.json`)).json()) as { paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }> };
+    expect(secured.paths['/metrics']!.get.security).toBeUndefined();
+    expect(Object.keys(secured.paths['/metrics']!.get.responses).sort()).toEqual(['200', '401', '503']);
     expect(value(parseExposition(await res.text()), 'jobkit_queue_depth')).toBe(0);
 
     // The store fails: the scrape is 503 (target down), not a page of stale zeros.
