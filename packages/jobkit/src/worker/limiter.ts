@@ -3,6 +3,8 @@
  * sliding minute (token bucket refilled continuously). Per process: with N worker processes, give each
  * perMinute / N (see the README's sizing notes).
  */
+import { invalidInput } from '../errors.js';
+
 export interface LimitOptions {
   concurrency?: number;
   perMinute?: number;
@@ -17,8 +19,12 @@ export interface Limiter {
 export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.now): Limiter {
   const concurrency = opts.concurrency ?? Infinity;
   const perMinute = opts.perMinute ?? Infinity;
-  // Burst of at most one second's worth of calls, so a rate never exceeds its limit over any short window.
+  if (!(concurrency >= 1)) throw invalidInput('concurrency', 'must be ≥ 1');
+  if (!(perMinute > 0)) throw invalidInput('perMinute', 'must be > 0');
+  // A burst of up to one second's worth of calls; the refill rate is reduced by the burst's extra tokens,
+  // so no sliding 60-second window ever sees more than `perMinute` starts.
   const capacity = Number.isFinite(perMinute) ? Math.max(1, Math.ceil(perMinute / 60)) : Infinity;
+  const refillPerMinute = Number.isFinite(perMinute) ? perMinute - (capacity - 1) : Infinity;
   let tokens = capacity;
   let last = now();
   let active = 0;
@@ -28,7 +34,7 @@ export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.
   const refill = () => {
     if (!Number.isFinite(perMinute)) return;
     const t = now();
-    tokens = Math.min(capacity, tokens + ((t - last) * perMinute) / 60_000);
+    tokens = Math.min(capacity, tokens + ((t - last) * refillPerMinute) / 60_000);
     last = t;
   };
   const pump = () => {
@@ -39,7 +45,7 @@ export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.
       queue.shift()!();
     }
     if (queue.length > 0 && active < concurrency && tokens < 1 && !timer) {
-      const waitMs = Math.ceil(((1 - tokens) * 60_000) / perMinute);
+      const waitMs = Math.ceil(((1 - tokens) * 60_000) / refillPerMinute);
       timer = setTimeout(() => {
         timer = null;
         pump();
