@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keys } from 'jobkit';
 import { createRuntime } from './fixtures/pipeline-runtime.js';
-import { productPhoto } from './support/photos.js';
+import { productPhoto } from '../../test-support/photos.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), 'jobkit-crash-'));

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { createJobService, createLocalObjectStore, createLocalStorefront, createWorker, type Segmenter } from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
-import { FAST_COMPOSITOR, productPhoto } from './support/photos.js';
+import { FAST_COMPOSITOR, productPhoto } from '../../test-support/photos.js';
 
 let server: http.Server;
 let base: string;

@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import sharp from 'sharp';
 import { createJobService, createLocalObjectStore, createLocalStorefront, createWorker, keys, type Job, type JobService, type LocalObjectStore, type Worker } from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
 import { createJobkitDashboard, createJobkitMetrics, createJobkitRouter, instrumentWorker, type DashboardOptions } from '../src/index.js';
 import { SECRET, TOKEN } from './helpers.js';
+import { productPhoto as sharedPhoto } from '../../../test-support/photos.js';
 
 /** Small outputs keep the pipeline quick on 2 shared cores (as integration's FAST_COMPOSITOR). */
 export const FAST_COMPOSITOR = {
@@ -26,21 +26,9 @@ export const FAST_COMPOSITOR = {
   derivatives: { sizes: [{ id: 'pdp', width: 300, height: 300 }], formats: ['jpg'] as 'jpg'[] },
 };
 
-const COLORS = ['#c0392b', '#2471a3', '#1e8449', '#7d3c98', '#b9770e', '#2e4053'];
-
 /** A product on a light box (no binary fixtures in the repo). */
 export async function productPhoto(i: number, size = 480): Promise<Buffer> {
-  const color = COLORS[i % COLORS.length]!;
-  const w = Math.round(size * (0.4 + (i % 3) * 0.08));
-  const h = Math.round(size * (0.5 + (i % 2) * 0.12));
-  const x = Math.round((size - w) / 2);
-  const y = Math.round((size - h) / 2);
-  const shape =
-    i % 2 === 0
-      ? `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${Math.round(w / 8)}" fill="${color}"/><rect x="${x + w / 4}" y="${y + h / 3}" width="${w / 2}" height="${h / 5}" fill="#f4f1e8"/>`
-      : `<ellipse cx="${size / 2}" cy="${size / 2}" rx="${w / 2}" ry="${h / 2}" fill="${color}"/>`;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="#f7f7f5"/>${shape}</svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 88 }).toBuffer();
+  return (await sharedPhoto(i, size)).bytes;
 }
 
 export interface DashboardStack {

@@ -1,4 +1,4 @@
-/** Generated product photos on a light box, for pipeline tests (no binary fixtures in the repo). */
+/** Generated product photos on a light box, shared by the cross-package tests (no binary fixtures in the repo). */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 
@@ -10,9 +10,10 @@ export async function productPhoto(i: number, size = 640): Promise<{ bytes: Buff
   const h = Math.round(size * (0.5 + (i % 2) * 0.15));
   const x = Math.round((size - w) / 2);
   const y = Math.round((size - h) / 2);
+  // The label is light but clearly not the backdrop colour (ΔE ≈ 15), so a colour-based cutout keeps it.
   const shape =
     i % 2 === 0
-      ? `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${Math.round(w / 8)}" fill="${color}"/><rect x="${x + w / 4}" y="${y + h / 3}" width="${w / 2}" height="${h / 5}" fill="#f4f1e8"/>`
+      ? `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${Math.round(w / 8)}" fill="${color}"/><rect x="${x + w / 4}" y="${y + h / 3}" width="${w / 2}" height="${h / 5}" fill="#f3dc9a"/>`
       : `<ellipse cx="${size / 2}" cy="${size / 2}" rx="${w / 2}" ry="${h / 2}" fill="${color}"/>`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="#f7f7f5"/>${shape}</svg>`;
   const bytes = await sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
