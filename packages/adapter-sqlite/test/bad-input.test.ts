@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,15 +95,14 @@ describe('files that are not usable job databases', () => {
     chmodSync(tmp.dir, 0o755);
     chmodSync(path, 0o444);
     const before = readFileSync(path);
-    // root ignores file modes, so when running as root the open is attempted by a child running as nobody.
+    // Root ignores file modes: as root, the open runs in a child whose capabilities are dropped with
+    // util-linux's setpriv (same uid, so it can still read the checkout wherever CI clones it).
     const asRoot = process.getuid?.() === 0;
     const result = await new Promise<{ ok: boolean; jobkit?: boolean; code?: string; message?: string; retryable?: boolean }>((resolve, reject) => {
-      const child = fork(OPEN_CHILD, [path], {
-        execArgv: TS_EXEC_ARGV,
-        cwd: PKG,
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        ...(asRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: tmp.dir } } : {}),
-      });
+      const nodeArgs = [...TS_EXEC_ARGV, OPEN_CHILD, path];
+      const child = asRoot
+        ? spawn('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, ...nodeArgs], { cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+        : fork(OPEN_CHILD, [path], { execArgv: TS_EXEC_ARGV, cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       child.on('message', (m) => resolve(m as never));
       child.on('error', reject);
       child.on('exit', (code) => code !== 0 && reject(new Error(`open child exited with ${code}`)));
