@@ -99,21 +99,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     const started = Date.now();
     const results: DemoJobResult[] = [];
-    for (const file of files) {
+    // One built-in theme per photo, in turn, so the demo shows each look (marketplace white, studio sweep, …).
+    const themes = ['default', 'studio', 'warm', 'slate'];
+    for (const [index, file] of files.entries()) {
+      const theme = themes[index % themes.length]!;
       const sku = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9._-]/g, '-');
       const bytes = await fs.readFile(path.join(opts.samplesDir, file));
       if (!SKU_PATTERN.test(sku)) {
         results.push({ sku, file, job: null, outcome: 'INVALID_SKU', ms: 0 });
         continue;
       }
-      const body = JSON.stringify({ sku, sha256: createHash('sha256').update(bytes).digest('hex'), imageUrl: `${photos.url}/${encodeURIComponent(file)}`, theme: 'default' });
+      const body = JSON.stringify({ sku, sha256: createHash('sha256').update(bytes).digest('hex'), imageUrl: `${photos.url}/${encodeURIComponent(file)}`, theme });
       const res = await fetch(`${api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
       const answer = (await res.json()) as { status?: string; job?: Job; error?: { code: string; message: string } };
       if (!answer.job) {
         results.push({ sku, file, job: null, outcome: `HTTP ${res.status} ${answer.error?.code ?? ''}`.trim(), ms: 0 });
         continue;
       }
-      print(`webhook ${file}: ${res.status} ${answer.status} job ${answer.job.id}`);
+      print(`webhook ${file} (theme ${theme}): ${res.status} ${answer.status} job ${answer.job.id}`);
       results.push({ sku, file, job: answer.job, outcome: 'PENDING', ms: 0 });
     }
 
