@@ -98,3 +98,43 @@ export interface JobStats {
   /** Created time of the oldest QUEUED job, for queue-age metrics. */
   oldestQueuedAt: string | null;
 }
+
+/** What a new job needs; everything else starts empty. */
+export type NewJobFields = Pick<Job, 'id' | 'sku' | 'sha256' | 'theme'> & Partial<Omit<Job, 'id' | 'sku' | 'sha256' | 'theme'>>;
+
+/**
+ * A job record as first stored (version 1, no keys, no cost, no error), timestamped `at`. Pure: the one
+ * place that lists every field's initial value (the service, the test factory and store tests use it).
+ */
+export function newJobRecord(fields: NewJobFields, at: string): Job {
+  return {
+    imageUrl: null,
+    status: 'NEW',
+    driver: null,
+    attempts: 0,
+    maxAttempts: 5,
+    nextRunAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    failedStatus: null,
+    providerRef: null,
+    originalKey: null,
+    maskKey: null,
+    backgroundKeys: [],
+    compositeKeys: [],
+    thumbnailKeys: [],
+    derivativeKeys: [],
+    storefrontMediaIds: [],
+    costUsd: 0,
+    errorCode: null,
+    errorMessage: null,
+    errorStack: null,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    completedAt: null,
+    purgedAt: null,
+    version: 1,
+    ...fields,
+  };
+}

@@ -7,7 +7,7 @@
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { JobkitError, invalidInput, isErrorCode } from '../errors.js';
-import type { Job, JobDriver, JobEvent, JobPage, JobStats, JobUpdates, NewJobEvent } from '../domain/job.js';
+import { newJobRecord, type Job, type JobDriver, type JobEvent, type JobPage, type JobStats, type JobUpdates, type NewJobEvent } from '../domain/job.js';
 import { isTerminal, isStepStatus, type JobStatus } from '../domain/status.js';
 import { transitionJob } from '../domain/state-machine.js';
 import { assertSafeKey, keys, type ImageExtension } from '../domain/keys.js';
@@ -209,39 +209,19 @@ export function createJobService(opts: JobServiceOptions) {
       if (data.originalKey !== undefined) assertSafeKey(data.originalKey, 'originalKey');
       const at = now().toISOString();
       const autoStart = data.autoStart === true;
-      const job: Job = {
-        id: nanoid(),
-        sku: data.sku,
-        imageUrl: data.imageUrl ?? null,
-        sha256: data.sha256,
-        theme,
-        status: autoStart ? 'QUEUED' : 'NEW',
-        driver: autoStart ? 'worker' : null,
-        attempts: 0,
-        maxAttempts,
-        nextRunAt: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        failedStatus: null,
-        providerRef: null,
-        originalKey: data.originalKey ?? null,
-        maskKey: null,
-        backgroundKeys: [],
-        compositeKeys: [],
-        thumbnailKeys: [],
-        derivativeKeys: [],
-        storefrontMediaIds: [],
-        costUsd: 0,
-        errorCode: null,
-        errorMessage: null,
-        errorStack: null,
-        createdAt: at,
-        updatedAt: at,
-        startedAt: autoStart ? at : null,
-        completedAt: null,
-        purgedAt: null,
-        version: 1,
-      };
+      const job = newJobRecord(
+        {
+          id: nanoid(),
+          sku: data.sku,
+          sha256: data.sha256,
+          theme,
+          imageUrl: data.imageUrl ?? null,
+          originalKey: data.originalKey ?? null,
+          maxAttempts,
+          ...(autoStart ? { status: 'QUEUED' as const, driver: 'worker' as const, startedAt: at } : {}),
+        },
+        at,
+      );
       const event: NewJobEvent = { jobId: job.id, at, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };
       const result = await store.insertOrGet(job, event, opts.maxImagesPerSku === undefined ? {} : { maxImagesPerSku: opts.maxImagesPerSku });
       if (result.created) logger.info({ jobId: result.job.id, sku: result.job.sku, theme, status: result.job.status }, 'job created');

@@ -1,44 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
-import type { Job, NewJobEvent } from 'jobkit';
+import { newJobRecord, type Job, type NewJobEvent } from 'jobkit';
 
 /** A valid NEW job with overridable fields (for store tests). */
 export function makeJob(overrides: Partial<Job> = {}, now: Date = new Date()): Job {
-  const at = now.toISOString();
-  return {
-    id: nanoid(),
-    sku: 'SKU-1',
-    imageUrl: 'https://images.example.com/photo.jpg',
-    sha256: randomSha256(),
-    theme: 'default',
-    status: 'NEW',
-    driver: null,
-    attempts: 0,
-    maxAttempts: 5,
-    nextRunAt: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    failedStatus: null,
-    providerRef: null,
-    originalKey: null,
-    maskKey: null,
-    backgroundKeys: [],
-    compositeKeys: [],
-    thumbnailKeys: [],
-    derivativeKeys: [],
-    storefrontMediaIds: [],
-    costUsd: 0,
-    errorCode: null,
-    errorMessage: null,
-    errorStack: null,
-    createdAt: at,
-    updatedAt: at,
-    startedAt: null,
-    completedAt: null,
-    purgedAt: null,
-    version: 1,
-    ...overrides,
-  };
+  return newJobRecord({ id: nanoid(), sku: 'SKU-1', sha256: randomSha256(), theme: 'default', imageUrl: 'https://images.example.com/photo.jpg', ...overrides }, now.toISOString());
 }
 
 export function randomSha256(): string {
