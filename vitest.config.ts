@@ -1,6 +1,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import SummaryReporter from './test-support/summary-reporter';
 
 // One vitest project per workspace package; tests import sibling packages from their TypeScript source
 // through the "@jobkit/source" export condition, so no build is needed to run them.
@@ -29,5 +30,6 @@ export default defineConfig({
     })),
     globalSetup: [fileURLToPath(new URL('./test-support/global-setup.ts', import.meta.url))],
     pool: 'forks',
+    reporters: ['default', new SummaryReporter()],
   },
 });
