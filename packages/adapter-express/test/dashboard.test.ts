@@ -13,18 +13,23 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function start(options: Partial<DashboardOptions> = {}, trustProxy = false): Promise<{ base: string; service: JobService; clock: FakeClock; queued: string[] }> {
+async function start(options: Partial<DashboardOptions> = {}, trustProxy = false): Promise<{ base: string; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
   const clock = createFakeClock('2026-05-01T10:00:00.000Z');
   const objects = createMemoryObjectStore();
   const service = createJobService({ store: createMemoryJobStore(), clock, objects });
   const queued: string[] = [];
+  // Jobs from "uploaded" originals: the service checks that the original is in the object store.
+  const createJob = async (sku: string) => {
+    await objects.put(`originals/${sku}/${SHA}.jpg`, Buffer.from(`photo ${sku}`));
+    return service.createJob({ sku, sha256: SHA, originalKey: `originals/${sku}/${SHA}.jpg` });
+  };
   const app = express();
   if (trustProxy) app.set('trust proxy', 'loopback');
   app.use('/ops', createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ops`, service, clock, queued };
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ops`, service, clock, queued, createJob };
 }
 
 const form = (data: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(data).toString() });
@@ -108,8 +113,8 @@ describe('dashboard over HTTP', () => {
   });
 
   it('every POST needs the session CSRF token: form field or x-csrf-token header', async () => {
-    const { base, service, queued } = await start();
-    const { job } = await service.createJob({ sku: 'CSRF-1', sha256: SHA, originalKey: `originals/CSRF-1/${SHA}.jpg` });
+    const { base, service, queued, createJob } = await start();
+    const { job } = await createJob('CSRF-1');
     const { cookie, csrf } = await login(base);
     const other = await login(base);
     expect(other.csrf).not.toBe(csrf);
@@ -137,7 +142,7 @@ describe('dashboard over HTTP', () => {
     const again = await fetch(`${base}/jobs/${job.id}/fail`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, accept: 'application/json' } });
     expect(again.status).toBe(409);
     // From a form, the refusal comes back as a message on the job page.
-    const fresh = (await service.createJob({ sku: 'CSRF-2', sha256: SHA, originalKey: `originals/CSRF-2/${SHA}.jpg` })).job;
+    const fresh = (await createJob('CSRF-2')).job;
     const refused = await fetch(`${base}/jobs/${fresh.id}/retry`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
     expect(refused.status).toBe(303);
     expect(refused.headers.get('location')).toBe(`/ops/jobs/${fresh.id}`);
@@ -153,8 +158,8 @@ describe('dashboard over HTTP', () => {
   });
 
   it('escapes every value (error messages are attacker-controlled through the API)', async () => {
-    const { base, service } = await start();
-    const { job } = await service.createJob({ sku: 'XSS-1', sha256: SHA, originalKey: `originals/XSS-1/${SHA}.jpg` });
+    const { base, service, createJob } = await start();
+    const { job } = await createJob('XSS-1');
     const evil = `<img src=x onerror="alert(1)"> & '"`;
     await service.failJob(job.id, { code: 'SEGMENT_FAILED', message: evil });
     const { cookie } = await login(base);
@@ -167,11 +172,11 @@ describe('dashboard over HTTP', () => {
   });
 
   it('sessions expire; the overview JSON carries a fingerprint that changes with the jobs', async () => {
-    const { base, service, clock } = await start({ sessionTtlMs: 60_000 });
+    const { base, service, clock, createJob } = await start({ sessionTtlMs: 60_000 });
     const { cookie } = await login(base);
     const first = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number };
     expect(first.total).toBe(0);
-    await service.createJob({ sku: 'FP-1', sha256: SHA, originalKey: `originals/FP-1/${SHA}.jpg` });
+    await createJob('FP-1');
     const second = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number; jobs: Array<{ sku: string }> };
     expect(second.total).toBe(1);
     expect(second.jobs[0]!.sku).toBe('FP-1');

@@ -82,6 +82,14 @@ describe('JobService.createJob', () => {
     expect((await store.list({ limit: 10, offset: 0 })).total).toBe(0);
   });
 
+  it('an uploaded original must exist when the service knows the object store', async () => {
+    const { service, objects } = setup();
+    const sha = randomSha256();
+    expect(await code(service.createJob({ sku: 'UP', sha256: sha, originalKey: 'uploads/UP/missing.jpg' }))).toBe('INVALID_INPUT:originalKey');
+    await objects.put('uploads/UP/there.jpg', Buffer.from('x'));
+    expect((await service.createJob({ sku: 'UP', sha256: sha, originalKey: 'uploads/UP/there.jpg' })).created).toBe(true);
+  });
+
   it('private addresses are accepted when the policy allows them', async () => {
     const store = createMemoryJobStore();
     const service = createJobService({ store, addressPolicy: { allowlist: ['127.0.0.0/8'] } });

@@ -45,7 +45,7 @@ export interface JobServiceOptions {
   themes?: ThemeRegistry;
   /** Which imageUrl hosts are acceptable (SSRF guard; literal addresses are checked at create). */
   addressPolicy?: AddressPolicy;
-  /** Used by deleteOldJobs to remove the objects of deleted jobs. */
+  /** Checks that an uploaded `originalKey` exists at createJob; deleteOldJobs removes deleted jobs' objects. */
   objects?: ObjectStore;
 }
 
@@ -206,7 +206,12 @@ export function createJobService(opts: JobServiceOptions) {
         throw invalidInput(data.imageUrl === undefined ? 'imageUrl' : 'originalKey', 'give exactly one of imageUrl or originalKey');
       }
       if (data.imageUrl !== undefined) assertFetchableUrl(data.imageUrl, addressPolicy);
-      if (data.originalKey !== undefined) assertSafeKey(data.originalKey, 'originalKey');
+      if (data.originalKey !== undefined) {
+        assertSafeKey(data.originalKey, 'originalKey');
+        // With an object store configured, an uploaded original must be there already: a clear 400 now
+        // instead of a failed job later.
+        if (opts.objects && !(await opts.objects.exists(data.originalKey))) throw invalidInput('originalKey', `no object at ${data.originalKey}; upload the original first`);
+      }
       const at = now().toISOString();
       const autoStart = data.autoStart === true;
       const job = newJobRecord(
