@@ -49,8 +49,9 @@ const BRAND = Symbol.for('jobkit.error');
 export class JobkitError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
-  readonly retryAfterMs?: number;
-  readonly details?: Record<string, unknown>;
+  // `declare`: assigned only when given, so an error without them prints and serialises without `undefined`s.
+  declare readonly retryAfterMs?: number;
+  declare readonly details?: Record<string, unknown>;
   readonly [BRAND] = true;
 
   constructor(code: ErrorCode, message: string, options: JobkitErrorOptions = {}) {
@@ -58,8 +59,8 @@ export class JobkitError extends Error {
     this.name = 'JobkitError';
     this.code = code;
     this.retryable = options.retryable ?? ERROR_CODES[code].retryable;
-    if (options.retryAfterMs !== undefined) this.retryAfterMs = Math.max(0, Math.round(options.retryAfterMs));
-    if (options.details !== undefined) this.details = options.details;
+    if (options.retryAfterMs !== undefined) (this as { retryAfterMs?: number }).retryAfterMs = Math.max(0, Math.round(options.retryAfterMs));
+    if (options.details !== undefined) (this as { details?: Record<string, unknown> }).details = options.details;
   }
 
   /** True for any JobkitError, also one created by another copy of this package. */
