@@ -1,17 +1,9 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildSignedUrl, type Job } from 'jobkit';
-import { errorOf, photo, startServer, type TestServer } from './helpers.js';
+import { errorOf, photo, type TestServer, useServers } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = useServers();
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 

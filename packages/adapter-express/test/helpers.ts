@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { afterEach } from 'vitest';
 import {
   createJobService,
   createLocalObjectStore,
@@ -85,4 +86,17 @@ export const photo = (sku = 'SKU-1', extra: Record<string, unknown> = {}) => ({ 
 export async function errorOf(res: Response): Promise<{ status: number; code: string; message: string; field?: string }> {
   const body = (await res.json()) as { error: { code: string; message: string; field?: string } };
   return { status: res.status, ...body.error };
+}
+
+/** `server(...)` starts a test server that is closed after each test of the calling file. */
+export function useServers(): (...args: Parameters<typeof startServer>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (...args) => {
+    const s = await startServer(...args);
+    servers.push(s);
+    return s;
+  };
 }

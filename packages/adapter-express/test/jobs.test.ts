@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobkitError, createMemoryJobStore, type Job, type JobEvent, type JobStore, type Logger } from 'jobkit';
-import { TOKEN, TOKEN_2, errorOf, photo, startServer, type TestServer } from './helpers.js';
+import { TOKEN, TOKEN_2, errorOf, photo, type TestServer, useServers } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = useServers();
 
 async function newJob(s: TestServer, sku = 'SKU-1', extra: Record<string, unknown> = {}): Promise<Job> {
   const res = await s.deliver(photo(sku, extra));

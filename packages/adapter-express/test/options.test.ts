@@ -1,18 +1,10 @@
 import express, { type Router } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobkitError, createJobService, createLocalObjectStore, createMemoryJobStore, createMemoryObjectStore } from 'jobkit';
 import { createJobkitRouter, type JobkitRouterOptions, type RawWebhookRequest } from '../src/index.js';
-import { SECRET, TOKEN, errorOf, photo, startServer, type TestServer } from './helpers.js';
+import { SECRET, TOKEN, errorOf, photo, type TestServer, useServers } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = useServers();
 
 function base(): JobkitRouterOptions {
   const service = createJobService({ store: createMemoryJobStore() });

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signWebhook, type Job } from 'jobkit';
-import { SECRET, SECRET_2, SHA, errorOf, photo, startServer, type TestServer } from './helpers.js';
+import { SECRET, SECRET_2, SHA, errorOf, photo, type TestServer, useServers } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = useServers();
 
 const total = async (s: TestServer) => (await s.service.listJobs()).total;
 

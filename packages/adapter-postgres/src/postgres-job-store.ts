@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
-  JOB_STATUSES,
+  roundUsd,
+  statsFrom,
+  utcMidnight,
   JobkitError,
   invalidInput,
   silentLogger,
@@ -11,7 +13,6 @@ import {
   type InsertJobResult,
   type Job,
   type JobEvent,
-  type JobStats,
   type JobStatus,
   type JobStore,
   type LeaseRef,
@@ -214,25 +215,18 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, flags: { 
 
     stats: (now: Date) =>
       op('stats', async () => {
-        const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
         const r = await query<{ by_status: Record<string, number>; cost_total: string; cost_today: string; avg_duration_ms: string | null; oldest_queued: Date | string | null }>(
           sql.stats,
-          [midnight.toISOString()],
+          [utcMidnight(now).toISOString()],
         );
         const row = r.rows[0]!;
-        const byStatus = Object.fromEntries(JOB_STATUSES.map((s) => [s, row.by_status[s] ?? 0])) as Record<JobStatus, number>;
-        const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-        const finished = byStatus.DONE + byStatus.FAILED;
-        const stats: JobStats = {
-          total,
-          byStatus,
-          costUsdTotal: roundUsd(Number(row.cost_total)),
-          costUsdToday: roundUsd(Number(row.cost_today)),
-          avgDurationMs: row.avg_duration_ms === null ? null : Math.round(Number(row.avg_duration_ms)),
-          failureRate: finished === 0 ? 0 : byStatus.FAILED / finished,
+        return statsFrom({
+          byStatus: row.by_status as Partial<Record<JobStatus, number>>,
+          costUsdTotal: Number(row.cost_total),
+          costUsdToday: Number(row.cost_today),
+          avgDurationMs: row.avg_duration_ms === null ? null : Number(row.avg_duration_ms),
           oldestQueuedAt: row.oldest_queued === null ? null : iso(row.oldest_queued),
-        };
-        return stats;
+        });
       }),
 
     spendSince: (since: Date) =>
@@ -295,6 +289,3 @@ function statementName(text: string): string {
 }
 
 /** USD amounts are kept to 1e-6, like the core's stats. */
-function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}

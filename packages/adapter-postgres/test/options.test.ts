@@ -1,20 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobkitError } from 'jobkit';
-import { creationEvent, makeJob } from 'jobkit/testing';
+import { creationEvent, makeJob, rejectionOf as errorOf } from 'jobkit/testing';
 import { createPostgresJobStore, migratePostgres, type JobAvailable, type PostgresJobStore } from '../src/index.js';
 import { describePg, useTestDatabase } from './pg-target.js';
 
-async function errorOf(p: Promise<unknown>): Promise<JobkitError> {
-  try {
-    await p;
-  } catch (e) {
-    if (JobkitError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('options validation (no server needed)', () => {
   it.each(['Jobkit', 'a;drop table x', 'a"b', 'pg_catalog', '1abc', '', 'x'.repeat(41)])('rejects schema %j', async (schema) => {

@@ -5,8 +5,10 @@
  */
 import type Database from 'better-sqlite3';
 import {
-  JOB_STATUSES,
   JobkitError,
+  roundUsd,
+  statsFrom,
+  utcMidnight,
   invalidInput,
   type ClaimOptions,
   type DeleteFinishedOptions,
@@ -35,11 +37,6 @@ export interface SqliteJobStore extends JobStore {
   readonly migration: MigrationResult;
 }
 
-const roundUsd = (v: number): number => Math.round(v * 1e6) / 1e6;
-
-function utcMidnightMs(now: Date): number {
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-}
 
 function checkDate(value: unknown, field: string): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalidInput(field, 'must be a valid Date');
@@ -154,30 +151,25 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
   });
 
   const statsTx = db.transaction((now: Date): JobStats => {
-    const byStatus = Object.fromEntries(JOB_STATUSES.map((st) => [st, 0])) as Record<JobStatus, number>;
-    let total = 0;
+    const byStatus: Partial<Record<JobStatus, number>> = {};
     let cost = 0;
     let durSum = 0;
     let durN = 0;
     let oldest: number | null = null;
     for (const r of s.stats.all()) {
       byStatus[r.status as JobStatus] = r.n;
-      total += r.n;
       cost += r.cost;
       durSum += r.dur_sum;
       durN += r.dur_n;
       if (r.oldest_queued !== null) oldest = r.oldest_queued;
     }
-    const finished = byStatus.DONE + byStatus.FAILED;
-    return {
-      total,
+    return statsFrom({
       byStatus,
-      costUsdTotal: roundUsd(cost),
-      costUsdToday: roundUsd(s.spendSince.get(utcMidnightMs(now))!.s),
-      avgDurationMs: durN === 0 ? null : Math.round(durSum / durN),
-      failureRate: finished === 0 ? 0 : byStatus.FAILED / finished,
+      costUsdTotal: cost,
+      costUsdToday: s.spendSince.get(utcMidnight(now).getTime())!.s,
+      avgDurationMs: durN === 0 ? null : durSum / durN,
       oldestQueuedAt: oldest === null ? null : new Date(oldest).toISOString(),
-    };
+    });
   });
 
   const listStatements = new Map<string, { page: Database.Statement<unknown[], JobRow>; count: Database.Statement<unknown[], { n: number }> }>();

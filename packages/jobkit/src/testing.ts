@@ -2,6 +2,7 @@
 export { runJobStoreConformance, type JobStoreConformanceOptions } from './testing/job-store-conformance.js';
 export { runObjectStoreConformance, type ObjectStoreConformanceOptions } from './testing/object-store-conformance.js';
 export { makeJob, randomSha256, creationEvent, eventFor } from './testing/job-factory.js';
+export { rejectionOf, codeOf } from './testing/rejection.js';
 export {
   createFakeClock,
   createFakeSegmenter,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobkitError, fetchOriginal, forbiddenAddressReason } from 'jobkit';
+import { fetchOriginal, forbiddenAddressReason } from 'jobkit';
+import { rejectionOf as err } from 'jobkit/testing';
 
 const photo = Buffer.alloc(50_000, 7);
 const photoSha = createHash('sha256').update(photo).digest('hex');
@@ -46,15 +47,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-async function err(p: Promise<unknown>): Promise<JobkitError> {
-  try {
-    await p;
-  } catch (e) {
-    if (JobkitError.is(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('fetchOriginal (SSRF guard)', () => {
   const local = { addressPolicy: { allowlist: ['127.0.0.1/32'] } };

@@ -5,6 +5,7 @@
  */
 import * as vitest from 'vitest';
 import { JobkitError } from 'jobkit';
+import { codeOf } from './rejection.js';
 import type { Job } from 'jobkit';
 import type { JobStore } from 'jobkit';
 import { creationEvent, eventFor, makeJob, randomSha256 } from './job-factory.js';
@@ -16,14 +17,6 @@ export interface JobStoreConformanceOptions {
   vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (e) {
-    return JobkitError.is(e) ? e.code : `non-jobkit: ${String(e)}`;
-  }
-}
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);

@@ -3,7 +3,7 @@
  *   runObjectStoreConformance({ name: 'my store', create: async () => store });
  */
 import * as vitest from 'vitest';
-import { JobkitError } from 'jobkit';
+import { codeOf } from './rejection.js';
 import type { ObjectStore } from 'jobkit';
 
 export interface ObjectStoreConformanceOptions {
@@ -14,14 +14,6 @@ export interface ObjectStoreConformanceOptions {
   vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (e) {
-    return JobkitError.is(e) ? e.code : `non-jobkit: ${String(e)}`;
-  }
-}
 
 export function runObjectStoreConformance(opts: ObjectStoreConformanceOptions): void {
   const { describe, it, expect, beforeEach, afterEach } = opts.vitest ?? vitest;
