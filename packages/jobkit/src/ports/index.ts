@@ -4,3 +4,4 @@ export * from './providers.js';
 export * from './storefront.js';
 export * from './clock.js';
 export * from './logger.js';
+export * from './quality.js';

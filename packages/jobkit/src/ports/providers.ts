@@ -6,6 +6,7 @@
 import type { ThemedPhotoRef } from '../domain/keys.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import type { CutoutQuality } from './quality.js';
 
 /** A stored image handed to a provider. */
 export interface ImageSource {
@@ -49,11 +50,18 @@ export interface SegmentRequest {
   sku: string;
   sha256: string;
   original: ImageSource;
+  /**
+   * 'hosted' when an operator rejected the local cut in review and asked for the hosted segmenter
+   * (`rejectJob(id, { retryWith: 'hosted' })`): a segmenter chain skips its local segmenter.
+   */
+  prefer?: 'hosted';
 }
 export interface SegmentResult {
   /** RGBA PNG: the product with a transparent background (its alpha is the mask). */
   cutout: Buffer;
   costUsd: number;
+  /** The segmenter's own quality verdict; when absent the worker's quality gate scores the cutout. */
+  quality?: CutoutQuality;
 }
 export interface Segmenter {
   readonly name: string;

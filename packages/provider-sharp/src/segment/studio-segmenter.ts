@@ -1,144 +1,22 @@
 /**
- * Studio segmenter: cuts a product out of a uniform light-box / paper backdrop by colour distance in
- * CIELAB. Cost 0, no network. Photos whose border is not a uniform backdrop are refused with a
- * non-retryable SEGMENT_FAILED instead of a silently bad cut.
+ * The studio segmenter as a jobkit Segmenter: reads the original, decodes it once, runs the pixel
+ * algorithm (segment-pixels.ts) and encodes the RGBA cutout as PNG. Cost 0, no network.
  */
 import sharp from 'sharp';
-import { JobkitError, invalidInput, type ProviderContext, type SegmentRequest, type SegmentResult, type Segmenter } from 'jobkit';
-import { rgbToLab } from '../color/lab.js';
-import { requireInt, requireNumber, segmentFailed, throwIfAborted } from '../errors.js';
-import { DEFAULT_MAX_PIXELS, decodeImage, type DecodedImage } from '../image/decode.js';
-import { BACKDROP_CHANNELS, backdropRow, estimateBackdrop } from './backdrop-model.js';
-import { cleanupMask } from './components.js';
-import { matte } from './matting.js';
+import { JobkitError, type ProviderContext, type SegmentRequest, type SegmentResult, type Segmenter } from 'jobkit';
+import { throwIfAborted } from '../errors.js';
+import { decodeImage } from '../image/decode.js';
+import { resolveSegmenterOptions, type StudioSegmenterOptions } from './options.js';
+import { segmentPixels, type Cutout } from './segment-pixels.js';
 
-export interface StudioSegmenterOptions {
-  /** ΔE (CIELAB) from the backdrop above which a pixel is product. Default: adaptive to the photo's noise, 8..20. */
-  threshold?: number;
-  /**
-   * How far (in L*, 0..100) a neutral pixel may be darker than the backdrop and still count as backdrop:
-   * soft floor shadows. Default 20; lower it for light-grey products on white, 0 disables.
-   */
-  shadowTolerance?: number;
-  /** Soft-edge half-width in pixels. Default: scales with the photo (2 px at 1200 px). */
-  edgeRadius?: number;
-  /** Refuse photos over this many pixels (INVALID_INPUT). Default 50 MP. */
-  maxPixels?: number;
-  /** zlib level of the PNG cutout, 0..9. Default 6. */
-  pngCompressionLevel?: number;
-}
-
-export interface SegmentationStats {
-  width: number;
-  height: number;
-  threshold: number;
-  noise: number;
-  /** Share of the frame that is product. */
-  coverage: number;
-  ms: number;
-  /** Milliseconds per stage: backdrop model, colour decision, cleanup, soft edges. */
-  stages: { backdrop: number; classify: number; cleanup: number; matte: number };
-}
-
-export interface Cutout {
-  /** RGBA, straight alpha. */
-  rgba: Uint8Array;
-  width: number;
-  height: number;
-  stats: SegmentationStats;
-}
-
-interface ResolvedOptions {
-  threshold: number | undefined;
-  shadowTolerance: number;
-  edgeRadius: number | undefined;
-  maxPixels: number;
-  pngCompressionLevel: number;
-}
-
-function resolve(opts: StudioSegmenterOptions): ResolvedOptions {
-  return {
-    threshold: opts.threshold === undefined ? undefined : requireNumber(opts.threshold, 'threshold', 1, 100),
-    shadowTolerance: requireNumber(opts.shadowTolerance ?? 20, 'shadowTolerance', 0, 60),
-    edgeRadius: opts.edgeRadius === undefined ? undefined : requireInt(opts.edgeRadius, 'edgeRadius', 1, 16),
-    maxPixels: requireInt(opts.maxPixels ?? DEFAULT_MAX_PIXELS, 'maxPixels', 1024, 200_000_000),
-    pngCompressionLevel: requireInt(opts.pngCompressionLevel ?? 6, 'pngCompressionLevel', 0, 9),
-  };
-}
-
-const MIN_SIDE = 32;
+export type { StudioSegmenterOptions } from './options.js';
+export type { Cutout, SegmentationStats } from './segment-pixels.js';
 
 /** Decodes and segments a photo; the RGBA result's alpha is the mask. */
 export async function segmentPhoto(bytes: Buffer, options: StudioSegmenterOptions = {}): Promise<Cutout> {
-  const opts = resolve(options);
+  const opts = resolveSegmenterOptions(options);
   const img = await decodeImage(bytes, { field: 'original', maxPixels: opts.maxPixels });
-  return segmentDecoded(img, opts);
-}
-
-function segmentDecoded(img: DecodedImage, opts: ResolvedOptions): Cutout {
-  const started = performance.now();
-  const { rgb, width, height } = img;
-  if (width < MIN_SIDE || height < MIN_SIDE) throw invalidInput('original', `image is ${width}×${height}; at least ${MIN_SIDE}×${MIN_SIDE} is needed`);
-  const n = width * height;
-  const model = estimateBackdrop(rgb, width, height);
-  const tBackdrop = performance.now();
-  const threshold = opts.threshold ?? Math.min(20, Math.max(8, 2 + 2 * model.noise));
-  const t2 = threshold * threshold;
-  const tol = opts.shadowTolerance;
-
-  // 1. Colour decision per pixel against the local backdrop colour.
-  const mask = new Uint8Array(n);
-  const row = new Float64Array(width * BACKDROP_CHANNELS);
-  const lab = new Float64Array(3);
-  for (let y = 0; y < height; y++) {
-    backdropRow(model, y, row, 0, 3); // Lab only
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      rgbToLab(rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!, lab);
-      const q = x * BACKDROP_CHANNELS;
-      const darker = row[q]! - lab[0]!;
-      const da = lab[1]! - row[q + 1]!;
-      const db = lab[2]! - row[q + 2]!;
-      const dab2 = da * da + db * db;
-      let dl = darker < 0 ? -darker : darker;
-      if (darker > 0 && tol > 0 && dab2 < 144) {
-        // A shadow darkens the backdrop without changing its hue: forgive lightness drops of (nearly)
-        // neutral pixels, fading the allowance out as the chroma shift grows from 6 to 12 ΔE.
-        const dab = Math.sqrt(dab2);
-        const g = dab <= 6 ? 1 : (12 - dab) / 6;
-        dl = Math.max(0, darker - tol * g);
-      }
-      if (dl * dl + dab2 > t2) mask[i] = 1;
-    }
-  }
-
-  const tClassify = performance.now();
-  // 2. Remove specks and pinholes; keep large enclosed backdrop (handle holes) as background.
-  const { foreground } = cleanupMask(mask, width, height, { minPartOfLargest: 0.02, minPartOfImage: 0.0002, maxHoleOfImage: 0.0004 });
-  const coverage = foreground / n;
-  if (coverage < 0.001) throw segmentFailed('no product found: the photo is all backdrop');
-  if (coverage > 0.97) throw segmentFailed('no backdrop found around the product; use an AI segmenter for this photo');
-
-  const tCleanup = performance.now();
-  // 3. Soft, decontaminated edges.
-  const rgba = new Uint8Array(n * 4);
-  const edgeRadius = opts.edgeRadius ?? Math.max(1, Math.round(Math.min(width, height) / 600));
-  matte(rgb, mask, width, height, model, { bandRadius: edgeRadius }, rgba);
-
-  const tMatte = performance.now();
-  // An input that was already transparent keeps its transparency.
-  if (img.alpha) {
-    const a = img.alpha;
-    for (let i = 0; i < n; i++) rgba[i * 4 + 3] = Math.round((rgba[i * 4 + 3]! * a[i]!) / 255);
-  }
-  return {
-    rgba,
-    width,
-    height,
-    stats: { width, height, threshold, noise: model.noise, coverage, ms: performance.now() - started,
-      stages: { backdrop: tBackdrop - started, classify: tClassify - tBackdrop, cleanup: tCleanup - tClassify, matte: tMatte - tCleanup },
-    },
-  };
+  return segmentPixels(img, opts);
 }
 
 export async function encodeCutout(c: Cutout, compressionLevel = 6): Promise<Buffer> {
@@ -148,7 +26,7 @@ export async function encodeCutout(c: Cutout, compressionLevel = 6): Promise<Buf
 }
 
 export function createStudioSegmenter(options: StudioSegmenterOptions = {}): Segmenter {
-  const opts = resolve(options);
+  const opts = resolveSegmenterOptions(options);
   return {
     name: 'sharp-studio',
     async segment(req: SegmentRequest, ctx: ProviderContext): Promise<SegmentResult> {
@@ -157,7 +35,7 @@ export function createStudioSegmenter(options: StudioSegmenterOptions = {}): Seg
       try {
         const img = await decodeImage(bytes, { field: 'original', maxPixels: opts.maxPixels });
         throwIfAborted(ctx.signal);
-        const cut = segmentDecoded(img, opts);
+        const cut = segmentPixels(img, opts);
         const cutout = await encodeCutout(cut, opts.pngCompressionLevel);
         ctx.logger.debug({ sku: req.sku, ...cut.stats }, 'studio segmentation done');
         return { cutout, costUsd: 0 };
