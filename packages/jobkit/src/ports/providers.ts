@@ -28,8 +28,12 @@ export interface ProviderContext {
   clock: Clock;
   /** The request id an earlier try of this step recorded: resume it instead of paying for a new one. */
   previousRef: string | null;
-  /** Persists a hosted request id on the job (job.providerRef) — call it right after creating the request, before waiting. */
-  recordRef(ref: string): Promise<void>;
+  /**
+   * Persists a hosted request id on the job (job.providerRef) — call it right after creating the request, before waiting.
+   * `spend.costUsd` adds money that no step result will report (a request that was billed but gave nothing usable)
+   * in the same write as the ref, so a retry that finds the new ref never counts it again.
+   */
+  recordRef(ref: string, spend?: { costUsd: number }): Promise<void>;
 }
 
 /**

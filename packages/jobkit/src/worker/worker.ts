@@ -170,8 +170,9 @@ export function createWorker(opts: WorkerOptions): Worker {
       logger: jobLogger,
       clock,
       previousRef: h.job.providerRef,
-      recordRef: async (ref: string) => {
-        await write(h, (job) => service.patch(job, { providerRef: ref }, { message: `provider request ${ref}`, attempt: job.attempts + 1 }));
+      recordRef: async (ref: string, spend?: { costUsd: number }) => {
+        const costUsd = spend?.costUsd ?? 0;
+        await write(h, (job) => service.patch(job, { providerRef: ref }, { message: `provider request ${ref}`, attempt: job.attempts + 1, ...(costUsd > 0 ? { costUsd } : {}) }));
       },
     };
   }
