@@ -63,6 +63,7 @@ export interface Config {
   allowPrivateImageUrls: boolean;
   worker: boolean;
   workerConcurrency: number;
+  /** Webhook jobs are created QUEUED (default, whether or not this process runs a worker); false = they wait in NEW. */
   autoStart: boolean;
   dailyBudgetUsd: number | undefined;
   /** Public origin; undefined = http://HOST:PORT once the port is known. */
@@ -108,7 +109,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowPrivateImageUrls: e.JOBKIT_ALLOW_PRIVATE_IMAGE_URLS ?? false,
     worker,
     workerConcurrency: e.JOBKIT_WORKER_CONCURRENCY,
-    autoStart: e.JOBKIT_AUTO_START ?? worker,
+    // Not tied to this process's worker: a webhook that lands on an API-only replica must still create a job
+    // any worker sharing the database can claim. Off only for an external driver that starts jobs itself.
+    autoStart: e.JOBKIT_AUTO_START ?? true,
     dailyBudgetUsd: e.JOBKIT_DAILY_BUDGET_USD,
     publicUrl: e.JOBKIT_PUBLIC_URL?.replace(/\/+$/, ''),
     shutdownTimeoutMs: e.JOBKIT_SHUTDOWN_TIMEOUT_MS,

@@ -62,11 +62,13 @@ describe('loadConfig', () => {
       maxImagesPerSku: 8,
       allowPrivateImageUrls: true,
       worker: false,
-      autoStart: false,
+      // An API-only replica still creates runnable jobs (a worker elsewhere claims them).
+      autoStart: true,
       publicUrl: 'https://jobs.example.com',
       production: true,
     });
     expect(loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', JOBKIT_WORKER: 'false', JOBKIT_AUTO_START: 'yes' })).toMatchObject({ maxImagesPerSku: 3, worker: false, autoStart: true });
+    expect(loadConfig({ JOBKIT_AUTO_START: '0' })).toMatchObject({ worker: true, autoStart: false });
     expect(loadConfig({ PORT: '' }).port).toBe(4000);
   });
 

@@ -66,7 +66,7 @@ describe('the demo flow (server + in-process worker + sharp + SQLite on a temp d
 
 describe('the reference server', () => {
   it('generates the API token and webhook secret into 0600 files, logs only their paths, reuses them on restart', async () => {
-    const { server, log } = await start({ JOBKIT_WORKER: '0' });
+    const { server, log } = await start({ JOBKIT_WORKER: '0', JOBKIT_AUTO_START: '0' });
     const tokenFile = path.join(dir, 'data', 'api-token');
     const secretFile = path.join(dir, 'data', 'webhook-secret');
     const token = (await readFile(tokenFile, 'utf8')).trim();
@@ -83,13 +83,13 @@ describe('the reference server', () => {
     const body = JSON.stringify({ sku: 'KEEP-1', sha256: 'c'.repeat(64), imageUrl: 'https://images.example.com/keep.jpg' });
     const res = await fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
     expect(res.status).toBe(201);
-    // Without the in-process worker, auto-start is off: the job waits in NEW.
+    // JOBKIT_AUTO_START=0 (an external driver starts jobs): the job waits in NEW.
     const { job } = (await res.json()) as { job: Job };
     expect(job.status).toBe('NEW');
     expect(server.runtime.worker).toBeNull();
     await server.close();
 
-    const again = await start({ JOBKIT_WORKER: '0' });
+    const again = await start({ JOBKIT_WORKER: '0', JOBKIT_AUTO_START: '0' });
     expect(again.server.runtime.apiTokens).toEqual([token]);
     expect(again.server.runtime.webhookSecrets).toEqual([secret]);
     // The SQLite file kept the job.
