@@ -1,18 +1,38 @@
 /**
  * Turns whatever the replicate client, our fetch or a download throws into a JobkitError:
- * 429 → RATE_LIMITED (retryAfterMs from Retry-After or the "resets in ~Ns" text), 5xx / network → the
- * step's code, retryable; timeouts → PROVIDER_TIMEOUT; 401/403 → UNAUTHORIZED; other 4xx → the step's
- * code, not retryable, with Replicate's message kept; an aborted step → CANCELLED.
+ * 429 → RATE_LIMITED (retryAfterMs from Retry-After or the throttle body), 5xx / network → the step's
+ * code, retryable; timeouts → PROVIDER_TIMEOUT; 401/403 → UNAUTHORIZED; other 4xx → the step's code,
+ * not retryable, with Replicate's message kept; an aborted step → CANCELLED.
  */
 import { JobkitError, type ErrorCode } from 'jobkit';
 import { UpstreamFailure } from './guarded-fetch.js';
 
 export type StepErrorCode = Extract<ErrorCode, 'SEGMENT_FAILED' | 'BACKGROUND_FAILED'>;
 
-/** Used when a 429 carries neither a Retry-After header nor a reset hint. */
+/** Used only when a 429 says nothing about when to come back (no header, no hint in the body). */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 10_000;
 
-/** Retry-After as seconds or an HTTP date; the throttle body's "resets in ~5s" as a fallback. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000 };
+/** "Your rate limit resets in ~30s." (Replicate's rate-limit page) */
+const RESETS_IN = /resets in\s*~?\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?)\b/i;
+/** "Expected available in 1 second." (the other documented body; older answers say "831.0 seconds") */
+const EXPECTED_IN = /expected available in\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?)\b/i;
+
+/** The `retry_after` field (seconds) some throttle bodies carry, e.g. the low-credit limit. */
+function bodyRetryAfterSec(bodyText: string): number | undefined {
+  try {
+    const parsed = JSON.parse(bodyText) as { retry_after?: unknown } | null;
+    const v = parsed?.retry_after;
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When to come back after a 429, in ms: the Retry-After header (seconds or an HTTP date), else the body's
+ * `retry_after` field, else either documented text ("resets in ~30s", "Expected available in 1 second").
+ */
 export function parseRetryAfterMs(headers: Headers | null, bodyText: string, now: Date): number | undefined {
   const raw = headers?.get('retry-after')?.trim();
   if (raw) {
@@ -20,12 +40,10 @@ export function parseRetryAfterMs(headers: Headers | null, bodyText: string, now
     const date = Date.parse(raw);
     if (!Number.isNaN(date)) return Math.max(0, date - now.getTime());
   }
-  const m = /resets in\s*~?\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?)\b/i.exec(bodyText);
-  if (m) {
-    const n = Number(m[1]);
-    const unit = m[2]!.toLowerCase();
-    return Math.round(unit === 'ms' ? n : unit.startsWith('m') ? n * 60_000 : n * 1000);
-  }
+  const field = bodyRetryAfterSec(bodyText);
+  if (field !== undefined) return Math.round(field * 1000);
+  const m = RESETS_IN.exec(bodyText) ?? EXPECTED_IN.exec(bodyText);
+  if (m) return Math.round(Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!);
   return undefined;
 }
 

@@ -43,6 +43,24 @@ describe('429, 5xx and network errors (the client\'s own retry is disabled)', ()
     expect(fake.creates).toBe(1);
   });
 
+  it('429 without Retry-After reads the documented "Expected available in 1 second" body (not a 10 s guess)', async () => {
+    fake.fail('create', FakeReplicate.throttledExpectedIn(1));
+    const seg = createReplicateSegmenter({ ...clientOptions(fake) });
+    const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
+    expect(err.code).toBe('RATE_LIMITED');
+    expect(err.retryAfterMs).toBe(1000);
+    expect(fake.creates).toBe(1);
+  });
+
+  it('429 while polling with the "Expected available in N seconds" body waits that long', async () => {
+    fake.fail('get', FakeReplicate.throttledExpectedIn(2));
+    const time = fakeTime();
+    const seg = createReplicateSegmenter({ ...clientOptions(fake), clock: time.clock, sleep: time.sleep, pollInitialMs: 100, pollMaxMs: 200 });
+    const result = await seg.segment(req, makeContext({ clock: time.clock }).ctx);
+    expect(isPending(result)).toBe(false);
+    expect(time.sleeps.slice(0, 2)).toEqual([100, 2000]);
+  });
+
   it('429 while polling is waited out (fake clock), then polling continues to success', async () => {
     fake.fail('get', FakeReplicate.throttled(3));
     const time = fakeTime();
@@ -158,5 +176,17 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs(new Headers({ 'retry-after': 'Tue, 01 Jan 2030 00:00:30 GMT' }), '', now)).toBe(30_000);
     expect(parseRetryAfterMs(new Headers(), '{"detail":"Request was throttled. Your rate limit resets in ~30s."}', now)).toBe(30_000);
     expect(parseRetryAfterMs(new Headers(), 'nothing useful', now)).toBeUndefined();
+  });
+
+  it('reads both documented throttle bodies and the low-credit retry_after field', () => {
+    const body = (f: { body?: unknown }) => JSON.stringify(f.body);
+    expect(parseRetryAfterMs(new Headers(), body(FakeReplicate.throttledExpectedIn(1)), now)).toBe(1000);
+    expect(parseRetryAfterMs(new Headers(), body(FakeReplicate.throttledExpectedIn(12)), now)).toBe(12_000);
+    // Older wording of the same framework: a float.
+    expect(parseRetryAfterMs(new Headers(), body(FakeReplicate.throttledExpectedIn('831.0')), now)).toBe(831_000);
+    expect(parseRetryAfterMs(new Headers(), body(FakeReplicate.throttledLowCredit(8)), now)).toBe(8000);
+    expect(parseRetryAfterMs(new Headers(), '{"detail":"Request was throttled.","retry_after":3}', now)).toBe(3000);
+    // The header still wins over the body.
+    expect(parseRetryAfterMs(new Headers({ 'retry-after': '4' }), body(FakeReplicate.throttledExpectedIn(1)), now)).toBe(4000);
   });
 });

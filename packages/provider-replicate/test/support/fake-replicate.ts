@@ -143,12 +143,33 @@ export class FakeReplicate {
     return this;
   }
 
-  /** The throttle response Replicate documents. */
+  /** The throttle response Replicate documents ("Your rate limit resets in ~30s."). */
   static throttled(retryAfterSec: number | null, resetsInSec = retryAfterSec ?? 5): FakeFailure {
     return {
       status: 429,
       headers: retryAfterSec === null ? {} : { 'retry-after': String(retryAfterSec) },
       body: { title: 'Request was throttled', detail: `Request was throttled. Your rate limit resets in ~${resetsInSec}s.`, status: 429 },
+    };
+  }
+
+  /**
+   * The other throttle body Replicate documents (its API framework's wording), without Retry-After:
+   * `{"detail":"Request was throttled. Expected available in 1 second."}`.
+   */
+  static throttledExpectedIn(seconds: number | string): FakeFailure {
+    const unit = Number(seconds) === 1 ? 'second' : 'seconds';
+    return { status: 429, body: { detail: `Request was throttled. Expected available in ${seconds} ${unit}.` } };
+  }
+
+  /** The low-credit throttle: the reset in the text and as `retry_after` (seconds) in the body. */
+  static throttledLowCredit(retryAfterSec: number): FakeFailure {
+    return {
+      status: 429,
+      body: {
+        detail: `Request was throttled. Your rate limit for creating predictions is reduced to 6 requests per minute with a burst of 1 requests while you have less than $5.0 in credit. Your rate limit resets in ~${retryAfterSec}s.`,
+        status: 429,
+        retry_after: retryAfterSec,
+      },
     };
   }
 
