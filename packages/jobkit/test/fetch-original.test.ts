@@ -39,6 +39,30 @@ beforeAll(async () => {
       return res.end();
     }
     if (url.pathname === '/slow') return; // never answers
+    if (url.pathname === '/drip') {
+      // One byte every 400 ms: never idle for long, but 20 bytes take 8 s.
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 20 });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(Buffer.from([0xff]));
+        if (++sent === 20) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 400);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (url.pathname.startsWith('/slow-hop/')) {
+      // Each redirect answers after 600 ms: every hop is quick enough alone, the chain is not.
+      const n = Number(url.pathname.split('/')[2]);
+      const timer = setTimeout(() => {
+        res.writeHead(302, { location: n > 0 ? `/slow-hop/${n - 1}` : '/photo.jpg' });
+        res.end();
+      }, 600);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
     res.writeHead(404);
     res.end();
   });
@@ -128,5 +152,36 @@ describe('fetchOriginal (SSRF guard)', () => {
     expect((await err(fetchOriginal(`${base}/missing`, null, local))).retryable).toBe(false);
     const slow = await err(fetchOriginal(`${base}/slow`, null, { ...local, timeoutMs: 200 }));
     expect(slow.code).toBe('PROVIDER_TIMEOUT');
+  });
+});
+
+describe('fetchOriginal: timeoutMs bounds the whole download', () => {
+  const local = { addressPolicy: { allowlist: ['127.0.0.1/32'] } };
+
+  it('a server that sends one byte every 400 ms is cut off at timeoutMs, not when it finishes (8 s)', async () => {
+    const started = Date.now();
+    const e = await err(fetchOriginal(`${base}/drip`, null, { ...local, timeoutMs: 1500 }));
+    const took = Date.now() - started;
+    expect(e.code).toBe('PROVIDER_TIMEOUT');
+    expect(e.retryable).toBe(true);
+    expect(e.message).toMatch(/1500 ms/);
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(4000);
+  });
+
+  it('redirect hops share one budget: 4 hops of 600 ms each exceed 1500 ms', async () => {
+    const started = Date.now();
+    const e = await err(fetchOriginal(`${base}/slow-hop/3`, null, { ...local, timeoutMs: 1500 }));
+    expect(e.code).toBe('PROVIDER_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(4000);
+    // The same chain finishes with a budget that covers it.
+    expect((await fetchOriginal(`${base}/slow-hop/1`, photoSha, { ...local, timeoutMs: 10_000 })).sha256).toBe(photoSha);
+  });
+
+  it('the caller’s signal still cancels (CANCELLED, not a timeout)', async () => {
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 300);
+    const e = await err(fetchOriginal(`${base}/drip`, null, { ...local, timeoutMs: 10_000, signal: ctl.signal }));
+    expect(e.code).toBe('CANCELLED');
   });
 });

@@ -17,7 +17,7 @@ export interface FetchOriginalOptions {
   addressPolicy?: AddressPolicy;
   /** Default 25 MB. */
   maxBytes?: number;
-  /** Whole-download timeout, default 30 s. */
+  /** Bound on the whole download — connect, headers, every redirect and the body — default 30 s. */
   timeoutMs?: number;
   maxRedirects?: number;
   signal?: AbortSignal;
@@ -52,9 +52,23 @@ function guardedLookup(policy: AddressPolicy, host: string, resolver: typeof dns
   }) as unknown as LookupFunction;
 }
 
-function requestOnce(url: URL, opts: Required<Pick<FetchOriginalOptions, 'maxBytes' | 'timeoutMs'>> & FetchOriginalOptions): Promise<{ redirect?: string; result?: FetchedOriginal }> {
+/** The error for an aborted download: the deadline's PROVIDER_TIMEOUT, or CANCELLED for the caller's signal. */
+function abortError(signal: AbortSignal): JobkitError {
+  return JobkitError.is(signal.reason, 'PROVIDER_TIMEOUT') ? signal.reason : new JobkitError('CANCELLED', 'download cancelled');
+}
+
+interface RequestOptions extends FetchOriginalOptions {
+  maxBytes: number;
+  /** Aborted by the caller or by the whole-download deadline. */
+  signal: AbortSignal;
+}
+
+function requestOnce(url: URL, opts: RequestOptions): Promise<{ redirect?: string; result?: FetchedOriginal }> {
   const policy = opts.addressPolicy ?? {};
-  return new Promise((resolve, reject) => {
+  const { signal } = opts;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  let onAbort: () => void = () => undefined;
+  const settled = new Promise<{ redirect?: string; result?: FetchedOriginal }>((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.request(
       url,
@@ -62,8 +76,6 @@ function requestOnce(url: URL, opts: Required<Pick<FetchOriginalOptions, 'maxByt
         method: 'GET',
         lookup: guardedLookup(policy, url.hostname, opts.dnsLookup),
         headers: { accept: 'image/*', 'user-agent': 'jobkit/0.1 (+image fetch)' },
-        timeout: opts.timeoutMs,
-        signal: opts.signal,
       },
       (res) => {
         const status = res.statusCode ?? 0;
@@ -114,25 +126,55 @@ function requestOnce(url: URL, opts: Required<Pick<FetchOriginalOptions, 'maxByt
         res.on('error', (e) => reject(JobkitError.from(e, 'DOWNLOAD_FAILED', 'download interrupted')));
       },
     );
-    req.on('timeout', () => req.destroy(new JobkitError('PROVIDER_TIMEOUT', `GET ${url.host} timed out after ${opts.timeoutMs} ms`)));
+    // Abort covers every phase (DNS, connect, headers, body): the response stream dies with the request.
+    onAbort = () => {
+      const e = abortError(signal);
+      reject(e);
+      req.destroy(e);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e) => {
       if (JobkitError.is(e)) return reject(e);
-      if ((e as { name?: string }).name === 'AbortError') return reject(new JobkitError('CANCELLED', 'download cancelled'));
       reject(JobkitError.from(e, 'DOWNLOAD_FAILED', `GET ${url.host} failed`));
     });
     req.end();
   });
+  return settled.finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Fetches `rawUrl` under the SSRF rules and verifies the bytes against `expectedSha256` when given. */
 export async function fetchOriginal(rawUrl: string, expectedSha256: string | null, opts: FetchOriginalOptions = {}): Promise<FetchedOriginal> {
-  const o = { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, timeoutMs: opts.timeoutMs ?? 30_000, ...opts };
-  const maxRedirects = opts.maxRedirects ?? 5;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  // One deadline for the whole download. A per-socket idle timeout would let a server that drips one byte
+  // at a time hold a download slot for as long as it likes.
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new JobkitError('PROVIDER_TIMEOUT', `download of ${hostOf(rawUrl)} did not finish within ${timeoutMs} ms (headers, redirects and body)`)),
+    timeoutMs,
+  );
+  const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
+  try {
+    return await fetchWithin(rawUrl, expectedSha256, { ...opts, maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function hostOf(raw: string): string {
+  try {
+    return new URL(raw).host;
+  } catch {
+    return 'the image URL';
+  }
+}
+
+async function fetchWithin(rawUrl: string, expectedSha256: string | null, o: RequestOptions): Promise<FetchedOriginal> {
+  const maxRedirects = o.maxRedirects ?? 5;
   let current = rawUrl;
   for (let hop = 0; hop <= maxRedirects; hop++) {
     let url: URL;
     try {
-      url = assertFetchableUrl(current, opts.addressPolicy ?? {}, hop === 0 ? 'imageUrl' : 'redirect');
+      url = assertFetchableUrl(current, o.addressPolicy ?? {}, hop === 0 ? 'imageUrl' : 'redirect');
     } catch (e) {
       throw new JobkitError('DOWNLOAD_FAILED', `refusing to fetch: ${(e as Error).message}`, { retryable: false, cause: e });
     }
