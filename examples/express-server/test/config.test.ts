@@ -1,10 +1,13 @@
-import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobkitError } from 'jobkit';
 import { loadConfig, publicOrigin } from '../src/config.js';
 import { loadOrCreateSecret } from '../src/secrets.js';
+import { slowDownFileWrites } from './fixtures/slow-writes.js';
 
 const fieldOf = (fn: () => unknown): string => {
   try {
@@ -107,5 +110,69 @@ describe('loadOrCreateSecret', () => {
     expect((await readFile(file, 'utf8')).trim()).toBe(first.value);
     await writeFile(file, 'tiny');
     await expect(loadOrCreateSecret(file)).rejects.toThrow(/at least 16/);
+  });
+
+  it('many concurrent creators agree on one complete secret, also on a slow disk (no reader sees an empty file)', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jobkit-secret-'));
+    const restore = await slowDownFileWrites(20);
+    try {
+      await manyCreators();
+    } finally {
+      restore();
+    }
+    await rm(dir, { recursive: true, force: true });
+    dir = await mkdtemp(path.join(tmpdir(), 'jobkit-secret-'));
+    await manyCreators();
+  });
+
+  async function manyCreators(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const file = path.join(dir, `secret-${round}`);
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => loadOrCreateSecret(file)));
+      const values = results.map((r) => (r.status === 'fulfilled' ? r.value.value : `rejected: ${(r.reason as Error).message}`));
+      expect(new Set(values).size, values.find((v) => v.startsWith('rejected')) ?? '').toBe(1);
+      expect(values[0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(results.filter((r) => r.status === 'fulfilled' && r.value.created)).toHaveLength(1);
+      expect((await readFile(file, 'utf8')).trim()).toBe(values[0]);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+    // No temp files left behind.
+    expect((await readdir(dir)).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `secret-${i}`).sort());
+  }
+
+  it('processes started at the same moment on one data directory agree on every secret', { timeout: 120_000 }, async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jobkit-secret-'));
+    const files = path.join(dir, 'files');
+    await mkdir(files);
+    const child = fileURLToPath(new URL('./fixtures/create-secret.ts', import.meta.url));
+    const go = path.join(dir, 'go');
+    const rounds = 40;
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<{ values?: string[]; created?: number; error?: string }>((resolve, reject) => {
+          execFile(process.execPath, ['--conditions=@jobkit/source', '--import', 'tsx', child, files, go, String(rounds)], { timeout: 100_000 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`${err.message}\n${stderr}`));
+            else resolve(JSON.parse(stdout) as { values?: string[]; created?: number; error?: string });
+          });
+        }),
+    );
+    // Release the children together once every one has loaded.
+    const deadline = Date.now() + 60_000;
+    while ((await readdir(dir)).filter((f) => f.startsWith('go.ready.')).length < 4) {
+      if (Date.now() > deadline) throw new Error('children did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await writeFile(go, '');
+    const outcomes = await Promise.all(runs);
+    for (const o of outcomes) expect(o.error).toBeUndefined();
+    for (let i = 0; i < rounds; i++) {
+      const value = outcomes[0]!.values![i]!;
+      expect(outcomes.map((o) => o.values![i]), `secret-${i}`).toEqual(Array(4).fill(value));
+      expect((await readFile(path.join(files, `secret-${i}`), 'utf8')).trim()).toBe(value);
+    }
+    expect(outcomes.reduce((n, o) => n + o.created!, 0)).toBe(rounds);
+    // No temp files left behind.
+    expect((await readdir(files)).length).toBe(rounds);
   });
 });
