@@ -27,11 +27,9 @@ export {
   type ReplicateWebhookResponse,
 } from './webhook-handler.js';
 export { replicateConfigFromEnv, type ReplicateEnvConfig } from './config-from-env.js';
-export { createReplicateRuntime, webhookUrlFor, type ReplicateRuntime, type ReplicateRuntimeOptions, type ReplicateMode } from './runtime.js';
-export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+export { createReplicateRuntime, webhookUrlFor, type ReplicateRuntime, type ReplicateRuntimeOptions, type ReplicateMode, type Sleep } from './runtime.js';
 export { HARDWARE_USD_PER_SECOND, predictionCost, type Pricing } from './pricing.js';
 export { parseRetryAfterMs } from './error-mapping.js';
 export { closestAspectRatio, FLUX_ASPECT_RATIOS } from './aspect-ratio.js';
 export { parseProviderRef, type ParsedRef } from './provider-ref.js';
-export type { Sleep } from './sleep.js';
 export type { FetchLike } from './guarded-fetch.js';

@@ -127,7 +127,6 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
 
   const create = async (): Promise<Prediction> => {
     const input = await task.buildInput();
-    await rt.limiter.acquire(ctx.signal);
     const webhook = rt.mode === 'webhook' ? { webhook: webhookUrlFor(rt, ctx.jobId), webhook_events_filter: ['completed' as const] } : {};
     const wait = rt.mode === 'sync' && rt.syncWaitSec > 0 ? rt.syncWaitSec : false;
     // Deliberately not aborted by ctx.signal: once sent, the run may exist; we want its id to cancel it.
@@ -135,10 +134,12 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     const target = task.model.version ? { version: task.model.version } : { model: `${task.model.owner}/${task.model.name}` };
     let created: Prediction;
     try {
-      created = asPrediction(await rt.client.predictions.create({ ...target, input, ...webhook, wait, signal }), step);
+      created = asPrediction(await rt.gate.run(() => rt.client.predictions.create({ ...target, input, ...webhook, wait, signal }), ctx.signal), step);
     } catch (err) {
       const e = toJobkitError(err, mapCtx('creating a prediction', undefined));
-      if (e.code === 'RATE_LIMITED' && e.retryAfterMs !== undefined) rt.limiter.pauseUntil(ctx.clock.now().getTime() + e.retryAfterMs);
+      if (e.code === 'RATE_LIMITED' && e.retryAfterMs !== undefined && e.details?.source !== 'replicate-reset') {
+        rt.gate.pauseUntil(ctx.clock.now().getTime() + e.retryAfterMs);
+      }
       throw e;
     }
     try {

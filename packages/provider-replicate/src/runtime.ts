@@ -1,18 +1,30 @@
 /**
  * Shared settings and clients of one Replicate account: the replicate client (with our guarded fetch,
- * so retries are ours), the raw fetch for output downloads, and the creation rate limiter. The
- * segmenter and the background generator built by `createReplicateProviders` share one runtime, hence
- * one limiter for the account's prediction-creation budget.
+ * so retries are ours), the raw fetch for output downloads, and the creation gate (the core limiter plus
+ * Replicate's 429 resets). The segmenter and the background generator built by `createReplicateProviders`
+ * share one runtime, hence one gate for the account's prediction-creation budget.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import Replicate from 'replicate';
-import { invalidInput, systemClock, type Clock } from 'jobkit';
+import { JobkitError, createLimiter, invalidInput, systemClock, type Clock, type Limiter } from 'jobkit';
+import { createCreationGate, type CreationGate } from './creation-gate.js';
 import { createGuardedFetch, type FetchLike } from './guarded-fetch.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { realSleep, type Sleep } from './sleep.js';
 import { DEFAULT_DATA_URI_MAX_BYTES } from './image-input.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './output-download.js';
 
 export type ReplicateMode = 'sync' | 'webhook';
+
+/** Abortable waiting (rejects with CANCELLED). Injectable so tests can drive a fake clock instead of waiting. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const timerSleep: Sleep = async (ms, signal) => {
+  try {
+    await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    if (signal?.aborted) throw new JobkitError('CANCELLED', 'waiting was cancelled', { cause: err });
+    throw err;
+  }
+};
 
 export interface ReplicateRuntimeOptions {
   /** Replicate API token (REPLICATE_API_TOKEN). Required: no implicit read of the environment. */
@@ -54,18 +66,22 @@ export interface ReplicateRuntimeOptions {
   dataUriMaxBytes?: number;
   /** Largest output accepted, bytes (default 50 MiB). */
   maxOutputBytes?: number;
-  /** Prediction-creation limiter: sustained rate per minute (default 600), burst, queue wait. Or a shared one. */
-  rateLimit?: { perMinute?: number; burst?: number; maxWaitMs?: number } | RateLimiter;
-  /** Time source for the limiter and waits (default system clock). */
+  /**
+   * Prediction creation: `perMinute` creates in any sliding minute (default 600, Replicate's account limit;
+   * the core `createLimiter`), and `maxWaitMs`, the longest 429 reset waited out in-process (default 30 000).
+   * Or a `Limiter` from `createLimiter({ perMinute })` to share one budget between several factories.
+   */
+  rateLimit?: { perMinute?: number; maxWaitMs?: number } | Limiter;
+  /** Time source for polling deadlines and 429 resets (default system clock). The rate limiter runs on real time. */
   clock?: Clock;
-  /** Waiting primitive (default setTimeout); tests inject one that advances a fake clock. */
+  /** Waiting primitive (default `node:timers/promises` setTimeout); tests inject one that advances a fake clock. */
   sleep?: Sleep;
 }
 
 export interface ReplicateRuntime {
   client: Replicate;
   fetch: FetchLike;
-  limiter: RateLimiter;
+  gate: CreationGate;
   clock: Clock;
   sleep: Sleep;
   mode: ReplicateMode;
@@ -101,8 +117,8 @@ function httpBaseUrl(value: string, field: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-function isLimiter(value: unknown): value is RateLimiter {
-  return typeof (value as RateLimiter | undefined)?.acquire === 'function';
+function isLimiter(value: unknown): value is Limiter {
+  return typeof (value as Limiter | undefined)?.run === 'function';
 }
 
 export function createReplicateRuntime(opts: ReplicateRuntimeOptions, env: Record<string, string | undefined> = process.env): ReplicateRuntime {
@@ -119,7 +135,7 @@ export function createReplicateRuntime(opts: ReplicateRuntimeOptions, env: Recor
   const baseUrl = opts.baseUrl === undefined ? undefined : httpBaseUrl(opts.baseUrl, 'baseUrl');
   const rawFetch: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const clock = opts.clock ?? systemClock;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = opts.sleep ?? timerSleep;
   const client = new Replicate({
     auth: opts.auth,
     ...(baseUrl ? { baseUrl } : {}),
@@ -127,12 +143,16 @@ export function createReplicateRuntime(opts: ReplicateRuntimeOptions, env: Recor
     fetch: createGuardedFetch(rawFetch) as (input: Request | string, init?: RequestInit) => Promise<Response>,
     useFileOutput: false,
   });
-  const limiter = isLimiter(opts.rateLimit) ? opts.rateLimit : createRateLimiter({ ...(opts.rateLimit ?? {}), clock, sleep });
+  const rate = isLimiter(opts.rateLimit) ? {} : (opts.rateLimit ?? {});
+  const perMinute = rate.perMinute ?? 600;
+  if (!(Number.isFinite(perMinute) && perMinute > 0)) throw invalidInput('rateLimit.perMinute', 'must be a positive number');
+  const limiter = isLimiter(opts.rateLimit) ? opts.rateLimit : createLimiter({ perMinute });
+  const gate = createCreationGate({ limiter, clock, sleep, maxWaitMs: positiveInt(rate.maxWaitMs, 30_000, 'rateLimit.maxWaitMs', 0) });
   const pollInitialMs = positiveInt(opts.pollInitialMs, 250, 'pollInitialMs');
   return {
     client,
     fetch: rawFetch,
-    limiter,
+    gate,
     clock,
     sleep,
     mode,

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isPending } from 'jobkit';
-import { createRateLimiter, createReplicateProviders, createReplicateSegmenter, parseRetryAfterMs } from '../src/index.js';
+import { createLimiter, isPending } from 'jobkit';
+import { createReplicateProviders, createReplicateSegmenter, parseRetryAfterMs } from '../src/index.js';
 import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
-import { clientOptions, expectJobkitError, fakeTime, fluxModel, localImage, makeContext, segmentModel } from './support/helpers.js';
+import { clientOptions, expectJobkitError, fakeTime, fluxModel, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const req = { sku: 'SKU-1', sha256: 'c'.repeat(64), original: localImage(Buffer.from('jpeg')) };
 
@@ -122,49 +122,79 @@ describe('429, 5xx and network errors (the client\'s own retry is disabled)', ()
   });
 });
 
-describe('prediction-creation limiter', () => {
-  it('spaces creates to the configured rate and refuses waits beyond maxWaitMs', async () => {
-    const time = fakeTime();
-    const limiter = createRateLimiter({ perMinute: 60, burst: 2, maxWaitMs: 2500, clock: time.clock, sleep: time.sleep });
-    await limiter.acquire();
-    await limiter.acquire();
-    expect(time.sleeps).toEqual([]);
-    await limiter.acquire(); // bucket empty: 1 token per second
-    expect(time.sleeps).toEqual([1000]);
-    // Two queued reservations at once would need 1 s and 2 s; a third would need > 2.5 s.
-    const [a, b] = await Promise.all([limiter.acquire(), limiter.acquire()]).then(() => time.sleeps.slice(1));
-    expect([a, b]).toEqual([1000, 2000]);
-    limiter.pauseUntil(time.clock.now().getTime() + 10_000);
-    const err = await expectJobkitError(limiter.acquire());
-    expect(err.code).toBe('RATE_LIMITED');
-    expect(err.retryAfterMs).toBe(10_000);
+describe('prediction creation: the core limiter and Replicate\'s resets', () => {
+  it('a reset longer than maxWaitMs is not waited out: RATE_LIMITED for the worker, Replicate not called', async () => {
+    const fake = await startFakeReplicate();
+    try {
+      fake.addModel(segmentModel({ durationMs: 10 }));
+      fake.fail('create', FakeReplicate.throttled(60));
+      const time = fakeTime();
+      const seg = createReplicateSegmenter({ ...clientOptions(fake), clock: time.clock, sleep: time.sleep, rateLimit: { maxWaitMs: 5_000 } });
+      expect((await expectJobkitError(seg.segment(req, makeContext({ clock: time.clock }).ctx))).retryAfterMs).toBe(60_000);
+      time.advance(1_000);
+      const err = await expectJobkitError(seg.segment(req, makeContext({ clock: time.clock }).ctx));
+      expect(err.code).toBe('RATE_LIMITED');
+      expect(err.retryAfterMs).toBe(59_000);
+      expect(fake.creates).toBe(1);
+      expect(time.sleeps).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 
-  it('one limiter is shared by both providers of createReplicateProviders', async () => {
+  it('one core limiter is shared by both providers of createReplicateProviders (real time)', async () => {
     const fake = await startFakeReplicate();
     try {
       fake.addModel(segmentModel({ durationMs: 10 })).addModel(fluxModel({ durationMs: 10 }));
-      const time = fakeTime();
-      const { segmenter, backgroundGenerator } = createReplicateProviders({
-        ...clientOptions(fake),
-        clock: time.clock,
-        sleep: time.sleep,
-        rateLimit: { perMinute: 30, burst: 1 },
-      });
+      // 60 per minute: one create at once, then one per second in any sliding minute.
+      const { segmenter, backgroundGenerator } = createReplicateProviders({ ...clientOptions(fake), pollInitialMs: 5, rateLimit: { perMinute: 60 } });
       const createdAt: number[] = [];
       fake.onCreate = () => {
-        createdAt.push(time.clock.now().getTime());
+        createdAt.push(performance.now());
       };
-      await segmenter.segment(req, makeContext({ clock: time.clock }).ctx);
+      await segmenter.segment(req, makeContext().ctx);
       await backgroundGenerator.generate(
         { sku: 'SKU-1', sha256: 'c'.repeat(64), theme: 'studio', count: 1, width: 1000, height: 1000, cutout: localImage(Buffer.from('png')) },
-        makeContext({ clock: time.clock }).ctx,
+        makeContext().ctx,
       );
-      // The second create (other provider) had to wait for the shared bucket: 2 s per token at 30/min.
       expect(createdAt).toHaveLength(2);
-      expect(createdAt[1]! - createdAt[0]!).toBeGreaterThanOrEqual(2000);
+      // The second create (other provider) waited for the shared limiter (timer granularity allowed for).
+      expect(createdAt[1]! - createdAt[0]!).toBeGreaterThanOrEqual(900);
     } finally {
       await fake.close();
+    }
+  });
+
+  it('a Limiter from the core createLimiter can be shared by separate factories; an abort while queued creates nothing', async () => {
+    const fake = await startFakeReplicate();
+    try {
+      fake.addModel(segmentModel({ durationMs: 10 }));
+      const shared = createLimiter({ perMinute: 60 });
+      const a = createReplicateSegmenter({ ...clientOptions(fake), pollInitialMs: 5, rateLimit: shared });
+      const b = createReplicateSegmenter({ ...clientOptions(fake), pollInitialMs: 5, rateLimit: shared });
+      await a.segment(req, makeContext().ctx);
+      const queued = makeContext();
+      const run = b.segment(req, queued.ctx);
+      await until(() => shared.waiting === 1);
+      queued.abort.abort();
+      const err = await expectJobkitError(run);
+      expect(err.code).toBe('CANCELLED');
+      expect(fake.creates).toBe(1);
+      expect(queued.refs).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('rejects a bad rateLimit with INVALID_INPUT naming the field', () => {
+    for (const rateLimit of [{ perMinute: 0 }, { perMinute: Number.NaN }, { maxWaitMs: -1 }]) {
+      try {
+        createReplicateSegmenter({ auth: 'r8_x', rateLimit });
+        throw new Error('expected INVALID_INPUT');
+      } catch (err) {
+        expect((err as { code?: string }).code).toBe('INVALID_INPUT');
+        expect(String((err as { details?: { field?: string } }).details?.field)).toMatch(/^rateLimit\./);
+      }
     }
   });
 });

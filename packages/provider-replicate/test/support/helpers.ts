@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JobkitError, silentLogger, type Clock, type ImageSource, type ProviderContext } from 'jobkit';
-import type { Sleep } from '../../src/sleep.js';
+import type { Sleep } from '../../src/runtime.js';
 import { solidPng } from './png.js';
 import type { FakeModelSpec, FakeReplicate } from './fake-replicate.js';
 
