@@ -5,7 +5,7 @@
  */
 import { JobkitError, type Logger } from 'jobkit';
 import { CostBucket, parseThrottleStatus, throttleWaitMs, type QueryCost } from './cost-bucket.js';
-import { cancelled, sleep } from './sleep.js';
+import { abortableDelay, cancelled } from './cancelled.js';
 
 /** What this package needs from `@shopify/admin-api-client` (an `AdminApiClient` fits). */
 export interface ShopifyGraphQLClient {
@@ -61,7 +61,7 @@ export function createAdminTransport(opts: TransportOptions): AdminTransport {
       const paceMs = bucket.waitBefore(operation);
       if (paceMs > 0 && paceMs <= opts.maxThrottleWaitMs) {
         ctx.logger.debug({ operation, waitMs: paceMs }, 'shopify: pacing to the cost bucket');
-        await sleep(paceMs, ctx.signal);
+        await abortableDelay(paceMs, ctx.signal);
       }
 
       const res = await client.request(query, { variables, signal: ctx.signal, retries: 0 });
@@ -75,7 +75,7 @@ export function createAdminTransport(opts: TransportOptions): AdminTransport {
           (err.retryAfterMs ?? 0) <= opts.maxThrottleWaitMs
         ) {
           ctx.logger.warn({ operation, retryAfterMs: err.retryAfterMs, ...err.details }, 'shopify: throttled, waiting');
-          await sleep(err.retryAfterMs ?? 0, ctx.signal);
+          await abortableDelay(err.retryAfterMs ?? 0, ctx.signal);
           continue;
         }
         throw err;

@@ -5,7 +5,7 @@
  */
 import { JobkitError } from 'jobkit';
 import type { StagedTarget } from './operations.js';
-import { cancelled } from './sleep.js';
+import { cancelled } from './cancelled.js';
 
 export type UploadFetch = (url: string, init: RequestInit) => Promise<Response>;
 

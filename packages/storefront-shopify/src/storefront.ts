@@ -36,7 +36,7 @@ import {
 import { DEFAULT_API_VERSION, resolveOptions, type ShopifyStorefrontOptions } from './options.js';
 import { createMemoryProductIdCache } from './product-cache.js';
 import { skuSearchQuery } from './search-query.js';
-import { cancelled, sleep } from './sleep.js';
+import { abortableDelay, cancelled } from './cancelled.js';
 import { uploadToStagedTarget } from './staged-upload.js';
 import { mediaFailedError, throwOnUserErrors } from './user-errors.js';
 
@@ -215,7 +215,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
           details: { mediaIds: [...pending.keys()] },
         });
       }
-      await sleep(Math.min(delay, remaining), cx.signal);
+      await abortableDelay(Math.min(delay, remaining), cx.signal);
       delay = Math.min(opts.pollMaxIntervalMs, Math.round(delay * 1.5));
       const data = await call<MediaStatusData>('mediaStatus', MEDIA_STATUS, { ids: [...pending.keys()] }, cx);
       for (const [i, id] of [...pending.keys()].entries()) {
