@@ -4,6 +4,7 @@ export * from './domain/status.js';
 export * from './domain/job.js';
 export * from './domain/state-machine.js';
 export * from './domain/keys.js';
+export * from './domain/image-types.js';
 export {
   SKU_PATTERN,
   SHA256_PATTERN,

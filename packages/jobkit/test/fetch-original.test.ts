@@ -1,11 +1,27 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchOriginal, forbiddenAddressReason } from 'jobkit';
+import { extensionForContentType, fetchOriginal, forbiddenAddressReason } from 'jobkit';
 import { rejectionOf as err } from 'jobkit/testing';
 
-const photo = Buffer.alloc(50_000, 7);
+// A JPEG signature followed by filler: fetchOriginal sniffs the format, it does not decode.
+const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(49_996, 7)]);
+const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/formats/${name}`, import.meta.url));
+const served: Record<string, [contentType: string, body: Buffer]> = {
+  '/real.png': ['image/png', fixture('photo.png')],
+  '/real.avif': ['image/avif', fixture('photo.avif')],
+  '/real.webp': ['image/webp', fixture('photo.webp')],
+  '/real.gif': ['image/gif', fixture('photo.gif')],
+  '/real.tiff': ['image/tiff', fixture('photo.tiff')],
+  '/png-labelled-jpeg': ['image/jpeg', fixture('photo.png')],
+  '/webp-labelled-jpg-alias': ['image/jpg', fixture('photo.webp')],
+  '/svg': ['image/svg+xml', fixture('photo.svg')],
+  '/svg-labelled-png': ['image/png', fixture('photo.svg')],
+  '/html-labelled-jpeg': ['image/jpeg', Buffer.from('<!doctype html><title>login</title>')],
+  '/heic': ['image/heic', Buffer.from('000000186674797068656963000000006d69663168656963', 'hex')],
+};
 const photoSha = createHash('sha256').update(photo).digest('hex');
 let server: http.Server;
 let base: string;
@@ -16,6 +32,11 @@ beforeAll(async () => {
     if (url.pathname === '/photo.jpg') {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': photo.length });
       return res.end(photo);
+    }
+    const entry = served[url.pathname];
+    if (entry) {
+      res.writeHead(200, { 'content-type': entry[0], 'content-length': entry[1].length });
+      return res.end(entry[1]);
     }
     if (url.pathname === '/html') {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -183,5 +204,43 @@ describe('fetchOriginal: timeoutMs bounds the whole download', () => {
     setTimeout(() => ctl.abort(), 300);
     const e = await err(fetchOriginal(`${base}/drip`, null, { ...local, timeoutMs: 10_000, signal: ctl.signal }));
     expect(e.code).toBe('CANCELLED');
+  });
+});
+
+describe('fetchOriginal: only the formats the pipeline decodes, checked on the bytes', () => {
+  const local = { addressPolicy: { allowlist: ['127.0.0.1/32'] } };
+
+  it('accepts each format by header and signature; contentType and extension follow the bytes', async () => {
+    for (const [path, type, ext] of [
+      ['/photo.jpg', 'image/jpeg', 'jpg'],
+      ['/real.png', 'image/png', 'png'],
+      ['/real.avif', 'image/avif', 'avif'],
+      ['/real.webp', 'image/webp', 'webp'],
+      ['/real.gif', 'image/gif', 'gif'],
+      ['/real.tiff', 'image/tiff', 'tiff'],
+      ['/png-labelled-jpeg', 'image/png', 'png'],
+      ['/webp-labelled-jpg-alias', 'image/webp', 'webp'],
+    ] as const) {
+      const got = await fetchOriginal(`${base}${path}`, null, local);
+      expect(got.contentType, path).toBe(type);
+      expect(extensionForContentType(got.contentType), path).toBe(ext);
+    }
+  });
+
+  it('refuses an SVG (or HEIC) content type before reading the body: non-retryable DOWNLOAD_FAILED', async () => {
+    for (const [path, type] of [['/svg', 'image/svg+xml'], ['/heic', 'image/heic']]) {
+      const e = await err(fetchOriginal(`${base}${path}`, null, local));
+      expect(e, path).toMatchObject({ code: 'DOWNLOAD_FAILED', retryable: false });
+      expect(e.message).toContain(type);
+      expect(e.message).toMatch(/image\/jpeg, image\/png, image\/webp, image\/avif, image\/gif, image\/tiff/);
+    }
+  });
+
+  it('refuses bytes that are not what the header says they are, naming the detected type', async () => {
+    const svg = await err(fetchOriginal(`${base}/svg-labelled-png`, null, local));
+    expect(svg).toMatchObject({ code: 'DOWNLOAD_FAILED', retryable: false, details: { declared: 'image/png', detected: 'svg' } });
+    expect(svg.message).toMatch(/svg/);
+    const html = await err(fetchOriginal(`${base}/html-labelled-jpeg`, null, local));
+    expect(html).toMatchObject({ code: 'DOWNLOAD_FAILED', retryable: false, details: { detected: 'html' } });
   });
 });

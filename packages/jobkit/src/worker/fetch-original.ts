@@ -2,7 +2,8 @@
  * Downloads an original photo from a webhook-supplied URL without opening an SSRF hole:
  * http(s) only, no credentials, every resolved address checked and the socket connected to exactly the
  * address that was checked (a custom `lookup`, so DNS rebinding has no gap), every redirect re-checked,
- * a size cap enforced while streaming, timeouts, an image content type, and the sha256 verified.
+ * a size cap enforced while streaming, one deadline for the whole download, an accepted image format (the
+ * content-type header and the bytes' signature) and the sha256 verified.
  */
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
@@ -10,6 +11,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { JobkitError } from '../errors.js';
+import { IMAGE_CONTENT_TYPES, describeImageBytes, imageExtensionFor, normalizeImageContentType, sniffImageType, type ImageContentType } from '../domain/image-types.js';
+import type { ImageExtension } from '../domain/keys.js';
 import { assertFetchableUrl } from '../security/url-guard.js';
 import { forbiddenAddressReason, hostAllowlisted, type AddressPolicy } from '../security/address-policy.js';
 
@@ -27,7 +30,8 @@ export interface FetchOriginalOptions {
 
 export interface FetchedOriginal {
   bytes: Buffer;
-  contentType: string;
+  /** The format the bytes are (from their signature), one of IMAGE_CONTENT_TYPES. */
+  contentType: ImageContentType;
   sha256: string;
 }
 
@@ -97,16 +101,22 @@ function requestOnce(url: URL, opts: RequestOptions): Promise<{ redirect?: strin
           );
           return;
         }
-        const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (!contentType.startsWith('image/')) {
-          res.resume();
-          reject(new JobkitError('DOWNLOAD_FAILED', `content-type "${contentType || 'none'}" is not an image`, { retryable: false }));
+        const header = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const declared = normalizeImageContentType(header);
+        if (!declared) {
+          res.destroy();
+          reject(
+            new JobkitError('DOWNLOAD_FAILED', `content-type "${header || 'none'}" is not an image format jobkit decodes (${IMAGE_CONTENT_TYPES.join(', ')})`, {
+              retryable: false,
+              details: { declared: header || null },
+            }),
+          );
           return;
         }
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > opts.maxBytes) {
+        const length = Number(res.headers['content-length']);
+        if (Number.isFinite(length) && length > opts.maxBytes) {
           res.destroy();
-          reject(new JobkitError('PAYLOAD_TOO_LARGE', `image is ${declared} bytes; the limit is ${opts.maxBytes}`, { retryable: false }));
+          reject(new JobkitError('PAYLOAD_TOO_LARGE', `image is ${length} bytes; the limit is ${opts.maxBytes}`, { retryable: false }));
           return;
         }
         const hash = createHash('sha256');
@@ -122,7 +132,23 @@ function requestOnce(url: URL, opts: RequestOptions): Promise<{ redirect?: strin
           hash.update(chunk);
           chunks.push(chunk);
         });
-        res.on('end', () => resolve({ result: { bytes: Buffer.concat(chunks), contentType, sha256: hash.digest('hex') } }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          // The decoder goes by the bytes, not the header: refuse what it would not decode (an SVG labelled
+          // image/png), and store what it will decode under its real type (a PNG labelled image/jpeg).
+          const detected = sniffImageType(bytes);
+          if (!detected) {
+            const what = describeImageBytes(bytes);
+            reject(
+              new JobkitError('DOWNLOAD_FAILED', `GET ${url.host}${url.pathname}: content-type says ${declared} but the bytes are ${what}, not an image format jobkit decodes`, {
+                retryable: false,
+                details: { declared, detected: what },
+              }),
+            );
+            return;
+          }
+          resolve({ result: { bytes, contentType: detected, sha256: hash.digest('hex') } });
+        });
         res.on('error', (e) => reject(JobkitError.from(e, 'DOWNLOAD_FAILED', 'download interrupted')));
       },
     );
@@ -193,10 +219,8 @@ async function fetchWithin(rawUrl: string, expectedSha256: string | null, o: Req
   throw new JobkitError('DOWNLOAD_FAILED', `too many redirects (more than ${maxRedirects})`, { retryable: false });
 }
 
-/** File extension for an image content type (originals are stored as originals/{sku}/{sha256}.{ext}). */
-export function extensionForContentType(contentType: string): 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' {
-  const map: Record<string, 'jpg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'> = {
-    'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/pjpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/avif': 'avif', 'image/gif': 'gif', 'image/tiff': 'tiff',
-  };
-  return map[contentType] ?? 'jpg';
+/** File extension for an image content type (originals are stored as originals/{sku}/{sha256}.{ext}); 'jpg' when unknown. */
+export function extensionForContentType(contentType: string): ImageExtension {
+  const type = normalizeImageContentType(contentType);
+  return type ? imageExtensionFor(type) : 'jpg';
 }
