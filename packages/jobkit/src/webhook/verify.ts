@@ -95,7 +95,10 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Decodes a Standard Webhooks secret (`whsec_` + base64) to key bytes; other secrets are used as UTF-8. */
+/**
+ * Decodes a Standard Webhooks secret to key bytes: the base64 after a `whsec_` prefix, and a secret without
+ * the prefix is base64 too (the spec's secrets are base64 either way; the official libraries decode both alike).
+ */
 export function decodeStandardSecret(secret: string): Buffer {
   if (secret.startsWith('whsec_')) return Buffer.from(secret.slice(6), 'base64');
   return Buffer.from(secret, 'base64');
