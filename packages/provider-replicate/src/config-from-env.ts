@@ -1,12 +1,13 @@
 /**
  * Environment switch: REPLICATE_API_TOKEN turns Replicate on. Webhook mode when both JOBKIT_PUBLIC_URL
- * and JOBKIT_REPLICATE_WEBHOOK_SECRET are set, else sync mode. Bad values throw INVALID_INPUT naming the
- * variable, at startup rather than on the first job.
+ * and JOBKIT_REPLICATE_WEBHOOK_SECRET are set (the URL must be https when NODE_ENV=production), else sync
+ * mode. Bad values throw INVALID_INPUT naming the variable, at startup rather than on the first job.
  */
 import { invalidInput } from 'jobkit';
 import { DEFAULT_BACKGROUND_MODEL } from './background-generator.js';
 import { formatModelRef, parseModelRef } from './model-ref.js';
 import type { ReplicateProvidersOptions } from './providers.js';
+import { HTTPS_REQUIRED } from './runtime.js';
 import { DEFAULT_SEGMENT_MODEL } from './segmenter.js';
 
 export interface ReplicateEnvConfig extends ReplicateProvidersOptions {
@@ -55,6 +56,7 @@ export function replicateConfigFromEnv(env: Env = process.env): ReplicateEnvConf
     throw invalidInput('JOBKIT_REPLICATE_WEBHOOK_SECRET', 'must be Replicate\'s signing secret, "whsec_" followed by base64');
   }
   const webhook = base !== undefined && secret !== undefined;
+  if (webhook && base.startsWith('http:') && env.NODE_ENV === 'production') throw invalidInput('JOBKIT_PUBLIC_URL', HTTPS_REQUIRED);
   return {
     auth,
     mode: webhook ? 'webhook' : 'sync',

@@ -46,6 +46,23 @@ function asPrediction(value: unknown, step: StepErrorCode): Prediction {
   return p as Prediction;
 }
 
+/** Seconds Replicate bills: `metrics.predict_time`, else the span from started_at to completed_at. */
+function activeSeconds(p: Prediction): number | undefined {
+  const reported = p.metrics?.predict_time;
+  if (typeof reported === 'number' && Number.isFinite(reported)) return reported;
+  const started = p.started_at ? Date.parse(p.started_at) : NaN;
+  const ended = p.completed_at ? Date.parse(p.completed_at) : NaN;
+  return Number.isFinite(started) && Number.isFinite(ended) && ended > started ? (ended - started) / 1000 : undefined;
+}
+
+/** Images Replicate bills a per-output model for: `metrics.image_count` (official models), else the outputs listed. */
+function imageCount(p: Prediction): number {
+  const reported = (p.metrics as { image_count?: unknown } | undefined)?.image_count;
+  if (typeof reported === 'number' && Number.isInteger(reported) && reported >= 0) return reported;
+  if (p.status !== 'succeeded') return 0;
+  return Array.isArray(p.output) ? p.output.length : p.output ? 1 : 0;
+}
+
 function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
   if (error === undefined || error === null) return 'no error message';
@@ -86,11 +103,27 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     throw new JobkitError('CANCELLED', `step cancelled; Replicate prediction ${id} was canceled`, { details: { predictionId: id } });
   };
 
-  const markSpent = async (id: string): Promise<void> => {
+  /** What Replicate bills for `p`: its active time (per-second models) or the images it returned (per-output). */
+  const billed = (p: Prediction): number => predictionCost(task.pricing, activeSeconds(p), imageCount(p));
+
+  /**
+   * Marks `p` spent and records what it cost in the same write: a later try sees the mark and neither
+   * resumes it nor counts it again. Throws when the write fails (the next try then records it).
+   */
+  const recordSpent = async (p: Prediction): Promise<number> => {
+    const costUsd = billed(p);
+    await ctx.recordRef(spentRef(p.id), costUsd > 0 ? { costUsd } : undefined);
+    if (costUsd > 0) log.info({ predictionId: p.id, status: p.status, costUsd }, 'replicate prediction billed without a usable result; cost recorded');
+    return costUsd;
+  };
+
+  /** recordSpent on the way to reporting a failure: a failed write is logged, the failure still thrown. */
+  const markSpent = async (p: Prediction): Promise<number> => {
     try {
-      await ctx.recordRef(spentRef(id));
+      return await recordSpent(p);
     } catch (err) {
-      log.warn({ predictionId: id, err: String(err) }, 'could not mark the replicate prediction as spent');
+      log.warn({ predictionId: p.id, err: String(err) }, 'could not mark the replicate prediction as spent');
+      return billed(p);
     }
   };
 
@@ -114,11 +147,14 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       throw err;
     }
     if (p.status === 'canceled' || p.status === 'aborted') {
+      // Billed for the time it ran before the cancel.
       log.info({ predictionId: p.id, status: p.status }, 'recorded replicate prediction was canceled; creating a new one');
+      await recordSpent(p);
       return null;
     }
     if (p.status === 'succeeded' && p.data_removed) {
       log.warn({ predictionId: p.id }, 'recorded replicate prediction outputs were already deleted; creating a new one');
+      await recordSpent(p);
       return null;
     }
     log.info({ predictionId: p.id, status: p.status }, 'resuming replicate prediction');
@@ -193,21 +229,20 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   const collect = async (p: Prediction): Promise<PredictionOutcome> => {
     const predictTime = p.metrics?.predict_time;
     if (p.status === 'failed') {
-      await markSpent(p.id);
+      const costUsd = await markSpent(p);
       const message = errorText(p.error);
-      const costUsd = predictionCost(task.pricing, predictTime, 0);
       throw new JobkitError(step, `Replicate prediction ${p.id} failed: ${message}`, {
         retryable: TRANSIENT_FAILURE.test(message),
         details: { predictionId: p.id, provider: 'replicate', costUsd },
       });
     }
     if (p.status !== 'succeeded') {
-      await markSpent(p.id);
-      throw new JobkitError(step, `Replicate prediction ${p.id} was ${p.status}`, { retryable: true, details: { predictionId: p.id } });
+      const costUsd = await markSpent(p);
+      throw new JobkitError(step, `Replicate prediction ${p.id} was ${p.status}`, { retryable: true, details: { predictionId: p.id, costUsd } });
     }
     const urls = outputUrls(p.output, step);
     if (urls.length < (task.expectedOutputs ?? 1)) {
-      await markSpent(p.id);
+      await markSpent(p);
       throw new JobkitError(step, `Replicate prediction ${p.id} returned ${urls.length} outputs, expected ${task.expectedOutputs}`, { retryable: true });
     }
     let outputs: Buffer[];
@@ -227,16 +262,16 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     } catch (err) {
       // Outputs expire about an hour after the run; once gone, only a new prediction helps.
       if (isGoneError(err)) {
-        await markSpent(p.id);
+        const costUsd = await markSpent(p);
         throw new JobkitError(step, `outputs of Replicate prediction ${p.id} are gone; the next try creates a new prediction`, {
           retryable: true,
           cause: err,
-          details: { predictionId: p.id },
+          details: { predictionId: p.id, costUsd },
         });
       }
       throw err;
     }
-    const costUsd = predictionCost(task.pricing, predictTime, urls.length);
+    const costUsd = billed(p);
     log.info({ predictionId: p.id, outputs: outputs.length, costUsd, predictTime }, 'replicate prediction collected');
     return { predictionId: p.id, outputs, costUsd };
   };

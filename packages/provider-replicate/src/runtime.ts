@@ -104,6 +104,9 @@ function positiveInt(value: number | undefined, fallback: number, field: string,
   return v;
 }
 
+/** Replicate documents webhook URLs as HTTPS; plain http is only for local development. */
+export const HTTPS_REQUIRED = 'must be an https URL when NODE_ENV=production: Replicate sends webhooks to HTTPS URLs';
+
 function httpBaseUrl(value: string, field: string): string {
   let url: URL;
   try {
@@ -129,6 +132,9 @@ export function createReplicateRuntime(opts: ReplicateRuntimeOptions, env: Recor
   const webhookBaseUrl = rawBase ? httpBaseUrl(rawBase, opts.webhookBaseUrl ? 'webhookBaseUrl' : 'JOBKIT_PUBLIC_URL') : null;
   if (mode === 'webhook' && !webhookBaseUrl) {
     throw invalidInput('webhookBaseUrl', 'webhook mode needs the public base URL of your server (option webhookBaseUrl or env JOBKIT_PUBLIC_URL)');
+  }
+  if (mode === 'webhook' && webhookBaseUrl?.startsWith('http:') && env.NODE_ENV === 'production') {
+    throw invalidInput(opts.webhookBaseUrl ? 'webhookBaseUrl' : 'JOBKIT_PUBLIC_URL', HTTPS_REQUIRED);
   }
   const webhookPath = opts.webhookPath ?? '/api/webhooks/replicate';
   if (!/^\/[A-Za-z0-9/_.-]*$/.test(webhookPath)) throw invalidInput('webhookPath', 'must be an absolute path');

@@ -40,6 +40,18 @@ describe('replicateConfigFromEnv', () => {
     expect(replicateConfigFromEnv({ REPLICATE_API_TOKEN: 'r8_abc', JOBKIT_REPLICATE_WEBHOOK_SECRET: secret })?.mode).toBe('sync');
   });
 
+  it('refuses an http: JOBKIT_PUBLIC_URL for webhook mode when NODE_ENV=production', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const env = { REPLICATE_API_TOKEN: 'r8_abc', JOBKIT_PUBLIC_URL: 'http://jobs.example.com', JOBKIT_REPLICATE_WEBHOOK_SECRET: secret };
+    const err = invalid(() => replicateConfigFromEnv({ ...env, NODE_ENV: 'production' }));
+    expect(err.details?.field).toBe('JOBKIT_PUBLIC_URL');
+    expect(err.message).toMatch(/https/);
+    expect(replicateConfigFromEnv({ ...env, NODE_ENV: 'production', JOBKIT_PUBLIC_URL: 'https://jobs.example.com' })?.mode).toBe('webhook');
+    expect(replicateConfigFromEnv({ ...env, NODE_ENV: 'development' })?.mode).toBe('webhook');
+    // Without the secret the URL is not used for Replicate webhooks: sync mode, nothing to refuse.
+    expect(replicateConfigFromEnv({ REPLICATE_API_TOKEN: 'r8_abc', JOBKIT_PUBLIC_URL: 'http://jobs.example.com', NODE_ENV: 'production' })?.mode).toBe('sync');
+  });
+
   it('reads the model variables', () => {
     const cfg = replicateConfigFromEnv({
       REPLICATE_API_TOKEN: 'r8_abc',

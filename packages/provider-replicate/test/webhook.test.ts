@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobkitError, isPending } from 'jobkit';
 import {
   createReplicateBackgroundGenerator,
@@ -132,6 +132,36 @@ describe('webhook mode', () => {
       if (saved === undefined) delete process.env.JOBKIT_PUBLIC_URL;
       else process.env.JOBKIT_PUBLIC_URL = saved;
     }
+  });
+});
+
+describe('webhook URL scheme', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('refuses an http: webhook URL at construction when NODE_ENV=production (Replicate requires HTTPS)', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    let err: unknown;
+    try {
+      createReplicateSegmenter({ auth: 't', mode: 'webhook', webhookBaseUrl: 'http://jobs.example.com' });
+    } catch (e) {
+      err = e;
+    }
+    expect(JobkitError.is(err, 'INVALID_INPUT')).toBe(true);
+    expect((err as JobkitError).details?.field).toBe('webhookBaseUrl');
+    expect((err as JobkitError).message).toMatch(/https/);
+    // The same URL from the environment names the variable.
+    vi.stubEnv('JOBKIT_PUBLIC_URL', 'http://jobs.example.com');
+    expect(() => createReplicateSegmenter({ auth: 't', mode: 'webhook' })).toThrow(/JOBKIT_PUBLIC_URL.*https/);
+    // https is fine; sync mode never sends the URL to Replicate, so http is not refused there.
+    expect(() => createReplicateSegmenter({ auth: 't', mode: 'webhook', webhookBaseUrl: 'https://jobs.example.com' })).not.toThrow();
+    expect(() => createReplicateSegmenter({ auth: 't', mode: 'sync' })).not.toThrow();
+  });
+
+  it('accepts http: outside production (local development against a tunnel or the fake)', () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    expect(() => createReplicateSegmenter({ auth: 't', mode: 'webhook', webhookBaseUrl: 'http://127.0.0.1:3000' })).not.toThrow();
   });
 });
 

@@ -58,7 +58,8 @@ export interface FakePrediction {
   output: unknown;
   error: string | null;
   logs: string;
-  metrics: { predict_time?: number; total_time?: number };
+  /** predict_time: seconds the prediction was active (billed); image_count: images returned (official image models). */
+  metrics: { predict_time?: number; total_time?: number; image_count?: number };
   webhook?: string;
   webhook_events_filter?: string[];
   created_at: string;
@@ -180,6 +181,15 @@ export class FakeReplicate {
     for (const key of [...this.outputs.keys()]) if (key.startsWith(`${id}/`)) this.outputs.delete(key);
   }
 
+  /** Moves a starting prediction to processing now (as Replicate does once a worker picks it up). */
+  startNow(id: string): void {
+    const p = this.mustGet(id);
+    if (p.status === 'starting') {
+      p.status = 'processing';
+      p.started_at = new Date().toISOString();
+    }
+  }
+
   /** Finishes a prediction whose model has durationMs: Infinity. */
   async complete(id: string): Promise<void> {
     await this.finish(this.mustGet(id));
@@ -284,6 +294,8 @@ export class FakeReplicate {
       if (p.status === 'starting' || p.status === 'processing') {
         p.status = 'canceled';
         p.completed_at = new Date().toISOString();
+        // A prediction that started is billed for the time it was active, canceled or not.
+        if (p.started_at) p.metrics = { predict_time: (Date.parse(p.completed_at) - Date.parse(p.started_at)) / 1000 };
         this.notify(p);
       }
       return send(res, 200, this.publicView(p));
@@ -423,6 +435,8 @@ export class FakeReplicate {
         return `${this.origin}/outputs/${p.id}/${n}`;
       });
       p.output = result.single ? urls[0] : urls;
+      // Official image models report how many images they returned (what per-image pricing bills).
+      if (model.official) p.metrics.image_count = urls.length;
       p.status = 'succeeded';
     }
     this.notify(p);

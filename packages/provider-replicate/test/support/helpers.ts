@@ -38,11 +38,14 @@ export function fluxModel(overrides: Partial<FakeModelSpec> = {}): FakeModelSpec
 export interface TestContext {
   ctx: ProviderContext;
   refs: string[];
+  /** Spend recorded with a ref (recordRef's second argument), in order. */
+  spends: Array<{ ref: string; costUsd: number }>;
   abort: AbortController;
 }
 
 export function makeContext(opts: { previousRef?: string | null; jobId?: string; clock?: Clock; onRecord?: (ref: string) => void | Promise<void> } = {}): TestContext {
   const refs: string[] = [];
+  const spends: Array<{ ref: string; costUsd: number }> = [];
   const abort = new AbortController();
   const ctx: ProviderContext = {
     jobId: opts.jobId ?? 'job_0123456789abcdefghi',
@@ -52,12 +55,13 @@ export function makeContext(opts: { previousRef?: string | null; jobId?: string;
     logger: silentLogger,
     clock: opts.clock ?? { now: () => new Date() },
     previousRef: opts.previousRef ?? null,
-    async recordRef(ref) {
+    async recordRef(ref, spend) {
       refs.push(ref);
+      if (spend) spends.push({ ref, costUsd: spend.costUsd });
       await opts.onRecord?.(ref);
     },
   };
-  return { ctx, refs, abort };
+  return { ctx, refs, spends, abort };
 }
 
 /** An image in a store without public URLs (local files): providers must send bytes. */
