@@ -1,5 +1,5 @@
 // @jobkit/provider-sharp: local imaging for jobkit (studio segmenter, theme backgrounds, compositor).
-export { createStudioSegmenter, segmentPhoto, encodeCutout, type StudioSegmenterOptions, type Cutout, type SegmentationStats } from './segment/studio-segmenter.js';
+export { createStudioSegmenter, segmentPhoto, encodeCutout, DEFAULT_CUTOUT_PNG_LEVEL, type StudioSegmenterOptions, type StudioSegmenterRuntime, type Cutout, type SegmentationStats } from './segment/studio-segmenter.js';
 export { createSharpBackgroundGenerator, type SharpBackgroundGeneratorOptions } from './background/generator.js';
 export { renderBackground } from './background/render.js';
 export {
@@ -12,6 +12,8 @@ export {
   type DerivativeOptions,
 } from './composite/compositor.js';
 export { placeProduct, shadowGeometry, type Box } from './composite/layout.js';
-export { decodeImage, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions } from './image/decode.js';
+export { decodeImage, inspectImage, flattenRgba, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageInfo } from './image/decode.js';
 export { rgbToLab, deltaE } from './color/lab.js';
+export { createPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget, type PixelBudgetOptions, type PixelBudgetStats } from './budget/pixel-budget.js';
+export { createImagePool, sharedImagePool, type ImagePool, type ImagePoolOptions, type ImagePoolStats } from './pool/image-pool.js';
 export { createSharpProviders, type SharpProvidersOptions, type SharpProviders } from './providers.js';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { BUILTIN_THEMES, createThemeRegistry } from 'jobkit';
 import { describe, expect, it } from 'vitest';
-import { createSharpBackgroundGenerator } from '../src/index.js';
+import { createImagePool, createSharpBackgroundGenerator } from '../src/index.js';
 import { expectJobkitError, providerCtx, SHA, source } from './fixtures/helpers.js';
 
 const req = (theme: string, count = 2, width = 320, height = 240) => ({ sku: 'SKU-1', sha256: SHA, theme, count, width, height, cutout: source(Buffer.alloc(0)) });
@@ -55,9 +55,37 @@ describe('sharp background generator', () => {
   });
 
   it('is deterministic (a retried step renders the same bytes)', async () => {
+    // Two generators: two caches, so both really render.
     const [a] = await generate('studio', 1);
     const [b] = await generate('studio', 1);
     expect(a!.equals(b!)).toBe(true);
+  });
+
+  it("renders a theme's backgrounds once per generator and hands out copies; a changed theme renders anew", async () => {
+    const pool = createImagePool({ threads: 1 });
+    try {
+      const themes = createThemeRegistry();
+      const gen = createSharpBackgroundGenerator({ themes, pool });
+      const run = async (theme: string) => {
+        const res = await gen.generate(req(theme, 2, 96, 64), providerCtx());
+        if (!('backgrounds' in res)) throw new Error('expected a result');
+        return res.backgrounds;
+      };
+      const first = await run('warm');
+      expect(pool.stats().completed).toBe(1);
+      first[0]!.fill(0); // a caller changing its copy does not change the cache
+      const second = await run('warm');
+      expect(pool.stats().completed).toBe(1);
+      expect(second[0]!.equals(first[1]!)).toBe(false);
+      expect((await sharp(second[0]!).stats()).channels[0]!.mean).toBeGreaterThan(100);
+      themes.register({ name: 'warm', label: 'Warm', prompt: 'warm', recipe: { kind: 'solid', color: [10, 20, 30] }, layout: { vignette: 0, variantJitter: 0 } });
+      const changed = await run('warm');
+      expect(pool.stats().completed).toBe(2);
+      const { data } = await sharp(changed[0]!).raw().toBuffer({ resolveWithObject: true });
+      expect([data[0], data[1], data[2]]).toEqual([10, 20, 30]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('renders custom themes from the registry', async () => {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
-import { createThemeRegistry, keys, silentLogger, type CompositeOutput, type ThemeInput } from 'jobkit';
+import { tmpdir } from 'node:os';
+import { createJobService, createLocalStorefront, createMemoryJobStore, createMemoryObjectStore, createThemeRegistry, createWorker, keys, silentLogger, type CompositeOutput, type ThemeInput } from 'jobkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSharpBackgroundGenerator, createSharpCompositor, createSharpProviders, placeProduct } from '../src/index.js';
+import { createImagePool, createSharpBackgroundGenerator, createSharpCompositor, createSharpProviders, placeProduct, sharedImagePool } from '../src/index.js';
 import { expectJobkitError, providerCtx, SHA, source } from './fixtures/helpers.js';
 
 const photo = (theme: string) => ({ sku: 'SKU-1', sha256: SHA, theme });
@@ -38,17 +39,42 @@ async function raw(o: CompositeOutput) {
   return { data, width: info.width, height: info.height };
 }
 
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 let cutout: Buffer;
 beforeAll(async () => {
   cutout = await makeCutout();
 });
 
 describe('sharp compositor: outputs', () => {
+  it('writes masters and thumbnails by default, derivatives only in the formats asked for', async () => {
+    const aspects = [{ id: '1x1', width: 512, height: 512 }, { id: '4x5', width: 400, height: 500 }];
+    const c = createSharpCompositor({ aspects });
+    const bgs = await backgroundsFor('studio', c.backgroundSize());
+    const { outputs } = await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
+    expect(outputs.map((o) => o.role).sort()).toEqual([...Array(4).fill('master'), ...Array(4).fill('thumbnail')]);
+    expect(c.plan!(photo('studio'))).toHaveLength(8);
+    const webp = createSharpCompositor({ aspects, derivatives: { formats: ['webp'] } });
+    const r = await webp.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
+    const derivatives = r.outputs.filter((o) => o.role === 'derivative');
+    expect(derivatives.map((o) => o.key.slice(o.key.lastIndexOf('_') + 1)).sort()).toEqual([...Array(4).fill('hero.webp'), ...Array(4).fill('pdp.webp')]);
+    expect(derivatives.every((o) => o.contentType === 'image/webp' && Buffer.isBuffer(o.bytes))).toBe(true);
+  });
+
   it('produces masters, thumbnails and hero/pdp derivatives (jpg, webp, avif) for every aspect and variant', { timeout: 120_000 }, async () => {
     expect(createSharpCompositor().variants).toBe(2);
     expect(createSharpCompositor().backgroundSize()).toEqual({ width: 2560, height: 2048 });
-    // Default derivatives and formats; half-size canvases keep the AVIF encodes affordable in a test.
-    const compositor = createSharpCompositor({ aspects: [{ id: '1x1', width: 1024, height: 1024 }, { id: '4x5', width: 800, height: 1000 }, { id: '16x9', width: 2560, height: 1440 }] });
+    // Every derivative format; half-size canvases keep the AVIF encodes affordable in a test.
+    const compositor = createSharpCompositor({
+      aspects: [{ id: '1x1', width: 1024, height: 1024 }, { id: '4x5', width: 800, height: 1000 }, { id: '16x9', width: 2560, height: 1440 }],
+      derivatives: { formats: ['jpg', 'webp', 'avif'] },
+    });
     const bgs = await backgroundsFor('studio', compositor.backgroundSize());
     const { outputs } = await compositor.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
     const p = photo('studio');
@@ -213,21 +239,46 @@ describe('sharp compositor: errors and cancellation', () => {
     await expectJobkitError(c.composite({ photo: photo('default'), cutout, backgrounds: [bg.subarray(0, 40)] }, ctx()), 'COMPOSITE_FAILED', false, /backgrounds\[0\]/);
   });
 
-  it('stops between outputs when the signal aborts mid-job', async () => {
-    const c = createSharpCompositor({ derivatives: false });
-    const bgs = await backgroundsFor('default', { width: 640, height: 512 }, 2);
-    let reads = 0;
-    // Becomes aborted after a few checks: the job is already under way when it flips.
-    const signal = { get aborted() { return ++reads > 3; }, reason: new Error('stop') } as unknown as AbortSignal;
-    await expectJobkitError(c.composite({ photo: photo('default'), cutout, backgrounds: bgs }, ctx(signal)), 'CANCELLED', true);
-    expect(reads).toBe(4);
+  it('an abort mid-job cancels it (CANCELLED, retryable) and frees its thread for the next job', async () => {
+    const pool = createImagePool({ threads: 1 });
+    try {
+      const c = createSharpCompositor({ pool });
+      const bgs = await backgroundsFor('studio', c.backgroundSize(), 2);
+      await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx()); // starts the thread
+      const [thread] = pool.threadIds();
+      const ac = new AbortController();
+      const job = c.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx(ac.signal));
+      await waitFor(() => pool.stats().running === 1);
+      ac.abort(new Error('worker stopping'));
+      await expectJobkitError(job, 'CANCELLED', true);
+      expect(pool.stats()).toMatchObject({ running: 0, inUse: 0 });
+      const next = await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
+      expect(next.outputs).toHaveLength(12);
+      expect(pool.threadIds()).not.toContain(thread); // the cancelled job's thread was ended and replaced
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('does not start a job whose signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expectJobkitError(createSharpCompositor().composite({ photo: photo('default'), cutout, backgrounds: [Buffer.alloc(1)] }, ctx(ac.signal)), 'CANCELLED', true);
   });
 });
 
 describe('createSharpProviders', () => {
-  it('wires the three providers to one theme registry', async () => {
+  it('wires the providers to one theme registry and one image pool, and spreads into createWorker', async () => {
     const p = createSharpProviders({ compositor: { derivatives: false } });
     expect(p.themes.names()).toEqual(['default', 'studio', 'warm', 'slate']);
-    expect([p.segmenter.name, p.backgroundGenerator.name, p.compositor.name]).toEqual(['sharp-studio', 'sharp-themes', 'sharp']);
+    expect([p.segmenter.name, p.backgrounds.name, p.compositor.name]).toEqual(['sharp-studio', 'sharp-themes', 'sharp']);
+    expect(p.backgroundGenerator).toBe(p.backgrounds); // the deprecated name still works
+    expect(p.pool).toBe(sharedImagePool());
+    const own = createSharpProviders({ threads: 1, maxPixels: 4_000_000 });
+    expect([own.pool.threads, own.pool.budget.capacity]).toEqual([1, 4_000_000]);
+    // Every provider createWorker needs comes from the spread (it validates they are present).
+    const service = createJobService({ store: createMemoryJobStore() });
+    const worker = createWorker({ service, objects: createMemoryObjectStore(), storefront: createLocalStorefront({ dir: tmpdir() }), ...p });
+    expect(worker.running).toBe(false);
   });
 });

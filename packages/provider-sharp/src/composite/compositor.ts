@@ -1,18 +1,13 @@
 /**
  * The sharp Compositor: one cutout × N backgrounds → for every aspect and variant a master JPEG, a 400 px
- * thumbnail and the configured derivatives (hero / pdp in JPEG, WebP, AVIF) under the DESIGN.md §4 keys.
+ * thumbnail and, when asked for, derivatives (hero / pdp in JPEG, WebP, AVIF) under the DESIGN.md §4 keys.
  *
- * Each input is decoded once per job; per aspect the product is resized (and its shadow blurred) once and
- * reused for every variant; per variant the master canvas is composed once in raw RGB and every output is
- * encoded from that raw canvas, never from a re-decoded JPEG.
+ * This module validates and admits the work; the pixels are handled on an image-pool thread
+ * (render-composites.ts), so blending and encoding never block the event loop.
  */
-import sharp from 'sharp';
-import type { Sharp } from 'sharp';
 import {
   BUILTIN_THEMES,
-  JobkitError,
   DERIVATIVE_FORMATS,
-  contentTypeForKey,
   createThemeRegistry,
   invalidInput,
   keys,
@@ -24,28 +19,23 @@ import {
   type Logger,
   type ThemeRegistry,
 } from 'jobkit';
-import { compositeFailed, requireInt, throwIfAborted } from '../errors.js';
-import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { decodeCutout, type DecodedCutout } from './cutout.js';
-import { placeProduct, shadowGeometry, type Box } from './layout.js';
+import { requireInt, throwIfAborted } from '../errors.js';
+import { DEFAULT_MAX_PIXELS, probePixels } from '../image/decode.js';
+import { sharedImagePool, type ImagePool } from '../pool/image-pool.js';
+import { asBuffer } from '../pool/wire.js';
+import type { AspectSpec, CompositeSettings, CompositeTaskInput, DerivativeSize, ResolvedDerivatives } from './render-composites.js';
 
-export interface AspectSpec {
-  /** Key part, e.g. "1x1", "4x5", "16x9". */
-  id: string;
-  width: number;
-  height: number;
-}
+export type { AspectSpec, DerivativeSize } from './render-composites.js';
 
-/** A derivative size: the master scaled to fit inside width × height (never enlarged). */
-export interface DerivativeSize {
-  /** Key part, [a-z0-9]{1,16}, e.g. "hero", "pdp". */
-  id: string;
-  width: number;
-  height: number;
-}
-
+/**
+ * Derivatives are opt-in per format: Shopify's CDN resizes and converts every product image by itself
+ * (`?width=…&format=webp`), so a Shopify shop needs only the masters. A self-hosted storefront may want
+ * ready-made sizes: name the formats, e.g. `{ formats: ['webp'] }`.
+ */
 export interface DerivativeOptions {
+  /** Default: hero ≤ 2000 px and pdp ≤ 1200 px. */
   sizes?: DerivativeSize[];
+  /** The formats to write; none by default. AVIF costs several times a JPEG or WebP encode. */
   formats?: DerivativeFormat[];
   quality?: Partial<Record<DerivativeFormat, number>>;
   /** AVIF encoder effort 0..9 (slower = smaller). Default 2. */
@@ -65,10 +55,12 @@ export interface SharpCompositorOptions {
   thumbnailQuality?: number;
   /** 400 px thumbnails (keys.thumbnail). Default true. */
   thumbnails?: boolean;
-  /** Derivatives (keys.derivative); false turns them off. Default: hero ≤ 2000 px and pdp 1200×1200 in jpg, webp, avif. */
+  /** Derivatives (keys.derivative), opt-in per format. Default: none (false means the same). */
   derivatives?: DerivativeOptions | false;
   /** Largest cutout accepted, in pixels. Default 50 MP. */
   maxCutoutPixels?: number;
+  /** Worker threads and pixel budget to run on. Default: the process-wide sharedImagePool(). */
+  pool?: ImagePool;
 }
 
 export const DEFAULT_ASPECTS: readonly AspectSpec[] = [
@@ -82,16 +74,8 @@ export const DEFAULT_DERIVATIVE_SIZES: readonly DerivativeSize[] = [
   { id: 'pdp', width: 1200, height: 1200 },
 ];
 
-const THUMBNAIL_SIZE = 400;
 const ASPECT_ID = /^[1-9][0-9]?x[1-9][0-9]?$/;
 const SIZE_ID = /^[a-z0-9]{1,16}$/;
-
-interface ResolvedDerivatives {
-  sizes: DerivativeSize[];
-  formats: DerivativeFormat[];
-  quality: Record<DerivativeFormat, number>;
-  avifEffort: number;
-}
 
 function resolveAspects(list: readonly AspectSpec[]): AspectSpec[] {
   if (!Array.isArray(list) || list.length === 0) throw invalidInput('aspects', 'at least one aspect is required');
@@ -110,7 +94,7 @@ function resolveDerivatives(d: DerivativeOptions | false | undefined): ResolvedD
     if (typeof s?.id !== 'string' || !SIZE_ID.test(s.id)) throw invalidInput(`derivatives.sizes[${i}].id`, 'must match [a-z0-9]{1,16}');
     return { id: s.id, width: requireInt(s.width, `derivatives.sizes[${i}].width`, 16, 8192), height: requireInt(s.height, `derivatives.sizes[${i}].height`, 16, 8192) };
   });
-  const formats = [...new Set(d?.formats ?? DERIVATIVE_FORMATS)];
+  const formats = [...new Set(d?.formats ?? [])];
   formats.forEach((f, i) => {
     if (!(DERIVATIVE_FORMATS as readonly string[]).includes(f)) throw invalidInput(`derivatives.formats[${i}]`, `must be one of ${DERIVATIVE_FORMATS.join(', ')}`);
   });
@@ -128,12 +112,6 @@ function resolveDerivatives(d: DerivativeOptions | false | undefined): ResolvedD
   };
 }
 
-interface RawImage {
-  data: Buffer;
-  width: number;
-  height: number;
-}
-
 export function createSharpCompositor(options: SharpCompositorOptions = {}): Compositor {
   const themes = options.themes ?? createThemeRegistry(BUILTIN_THEMES);
   const aspects = resolveAspects(options.aspects ?? DEFAULT_ASPECTS);
@@ -144,6 +122,7 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
   const derivatives = resolveDerivatives(options.derivatives);
   const maxPixels = requireInt(options.maxCutoutPixels ?? DEFAULT_MAX_PIXELS, 'maxCutoutPixels', 1024, 200_000_000);
   const bgSize = { width: Math.max(...aspects.map((a) => a.width)), height: Math.max(...aspects.map((a) => a.height)) };
+  const settings: CompositeSettings = { aspects, quality, thumbnailQuality: thumbQuality, thumbnails, derivatives, maxPixels };
 
   return {
     name: 'sharp',
@@ -171,211 +150,17 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
       if (!Array.isArray(req.backgrounds) || req.backgrounds.length === 0) throw invalidInput('backgrounds', 'at least one background is required');
       if (req.backgrounds.length > 99) throw invalidInput('backgrounds', 'at most 99 variants');
       throwIfAborted(ctx.signal);
-
-      const cutout = await decodeCutout(req.cutout, maxPixels);
-      const backgrounds = await Promise.all(req.backgrounds.map((b, i) => decodeBackground(b, i, maxPixels)));
-      const outputs: CompositeOutput[] = [];
-
-      for (const aspect of aspects) {
-        throwIfAborted(ctx.signal);
-        const canvasSize = { width: aspect.width, height: aspect.height };
-        const box = placeProduct(cutout, canvasSize, theme.layout);
-        let product: Buffer;
-        let shadow: Shadow | null;
-        try {
-          product = await resizeProduct(cutout, box);
-          shadow = theme.layout.shadow ? await renderShadow(product, box, shadowGeometry(theme.layout.shadow, canvasSize)) : null;
-        } catch (err) {
-          throw asJobkitError(err, `placing the product on ${aspect.id} failed`);
-        }
-
-        for (let v = 0; v < backgrounds.length; v++) {
-          throwIfAborted(ctx.signal);
-          const variant = v + 1;
-          const canvas = await coverBackground(backgrounds[v]!, aspect.width, aspect.height).catch((err: unknown) => {
-            throw asJobkitError(err, `resizing background ${variant} for ${aspect.id} failed`);
-          });
-          if (shadow) applyShadow(canvas, shadow);
-          blendProduct(canvas, product, box);
-          outputs.push(...(await encodeOutputs(canvas, aspect.id, variant)));
-        }
-      }
+      // Weight: the cutout and the backgrounds, decoded (the canvases are smaller than either).
+      const sizes = await Promise.all([req.cutout, ...req.backgrounds].map((b) => probePixels(b)));
+      const pixels = sizes.reduce((a, b) => a + b, 0);
+      const input: CompositeTaskInput = { photo: req.photo, theme, settings, cutout: req.cutout, backgrounds: req.backgrounds };
+      const outputs = await (options.pool ?? sharedImagePool()).run<CompositeOutput[]>(
+        { kind: 'composite', input },
+        { pixels, signal: ctx.signal, errorCode: 'COMPOSITE_FAILED', what: 'compositing' },
+      );
+      for (const o of outputs) o.bytes = asBuffer(o.bytes);
       ctx.logger.debug({ theme: theme.name, outputs: outputs.length, ms: Math.round(performance.now() - started) }, 'composited');
       return { outputs };
-
-      async function encodeOutputs(canvas: RawImage, aspect: string, variant: number): Promise<CompositeOutput[]> {
-        const raw = { raw: { width: canvas.width, height: canvas.height, channels: 3 as const } };
-        const out = (key: string, bytes: Buffer, role: CompositeOutput['role'], width: number, height: number): CompositeOutput => ({
-          key, bytes, contentType: contentTypeForKey(key), role, aspect, variant, width, height,
-        });
-        // Independent encodes of one canvas run concurrently on libuv's pool (both cores busy).
-        const jobs: Array<Promise<CompositeOutput[]>> = [];
-        jobs.push(
-          sharp(canvas.data, raw)
-            .jpeg({ quality, mozjpeg: true, chromaSubsampling: '4:4:4' })
-            .toBuffer()
-            .then((b) => [out(keys.composite(req.photo, aspect, variant), b, 'master', canvas.width, canvas.height)]),
-        );
-        if (thumbnails) {
-          jobs.push(
-            sharp(canvas.data, raw)
-              .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside' })
-              .jpeg({ quality: thumbQuality, mozjpeg: true, chromaSubsampling: '4:4:4' })
-              .toBuffer({ resolveWithObject: true })
-              .then(({ data, info }) => [out(keys.thumbnail(req.photo, aspect, variant), data, 'thumbnail', info.width, info.height)]),
-          );
-        }
-        for (const size of derivatives?.sizes ?? []) {
-          const d = derivatives!;
-          jobs.push(
-            (async () => {
-              throwIfAborted(ctx.signal);
-              const resized = await sharp(canvas.data, raw)
-                .resize(size.width, size.height, { fit: 'inside', withoutEnlargement: true })
-                .raw()
-                .toBuffer({ resolveWithObject: true });
-              const { width, height } = resized.info;
-              const src = (): Sharp => sharp(resized.data, { raw: { width, height, channels: 3 } });
-              return Promise.all(
-                d.formats.map(async (format) => {
-                  throwIfAborted(ctx.signal);
-                  const bytes =
-                    format === 'jpg'
-                      ? await src().jpeg({ quality: d.quality.jpg, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer()
-                      : format === 'webp'
-                        ? await src().webp({ quality: d.quality.webp, effort: 4 }).toBuffer()
-                        : await src().avif({ quality: d.quality.avif, effort: d.avifEffort, chromaSubsampling: '4:4:4' }).toBuffer();
-                  return out(keys.derivative(req.photo, aspect, variant, size.id, format), bytes, 'derivative', width, height);
-                }),
-              );
-            })(),
-          );
-        }
-        try {
-          return (await Promise.all(jobs)).flat();
-        } catch (err) {
-          throw asJobkitError(err, `encoding ${aspect} variant ${variant} failed`);
-        }
-      }
     },
   };
-}
-
-/** Keeps JobkitErrors (CANCELLED, INVALID_INPUT, …) as they are; anything else from sharp is COMPOSITE_FAILED. */
-function asJobkitError(err: unknown, message: string): Error {
-  if (JobkitError.is(err)) return err;
-  return compositeFailed(`${message}: ${err instanceof Error ? err.message : String(err)}`, err);
-}
-
-async function decodeBackground(bytes: Buffer, index: number, maxPixels: number): Promise<RawImage> {
-  if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw compositeFailed(`backgrounds[${index}]: empty file`);
-  try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (err) {
-    throw compositeFailed(`backgrounds[${index}]: not a decodable image (${(err as Error).message})`, err);
-  }
-}
-
-async function coverBackground(bg: RawImage, width: number, height: number): Promise<RawImage> {
-  if (bg.width === width && bg.height === height) return { data: Buffer.from(bg.data), width, height };
-  const data = await sharp(bg.data, { raw: { width: bg.width, height: bg.height, channels: 3 } })
-    .resize(width, height, { fit: 'cover', position: 'centre' })
-    .raw()
-    .toBuffer();
-  return { data, width, height };
-}
-
-async function resizeProduct(cut: DecodedCutout, box: Box): Promise<Buffer> {
-  if (cut.width === box.width && cut.height === box.height) return cut.rgba;
-  // sharp premultiplies alpha while resampling, so backdrop colour under transparent pixels cannot bleed in.
-  return sharp(cut.rgba, { raw: { width: cut.width, height: cut.height, channels: 4 } })
-    .resize(box.width, box.height, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer();
-}
-
-interface Shadow {
-  /** Blurred, bottom-weighted alpha, one byte per pixel. */
-  alpha: Buffer;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  opacity: number;
-}
-
-/**
- * Contact shadow: the product's alpha, strongest at its base (where it meets the floor) and fading
- * upwards, blurred and offset. The offset is applied to where the shadow lands on the canvas.
- */
-async function renderShadow(product: Buffer, box: Box, g: { sigma: number; dx: number; dy: number; opacity: number }): Promise<Shadow> {
-  const m = Math.ceil(g.sigma * 3);
-  const width = box.width + 2 * m;
-  const height = box.height + 2 * m;
-  const src = Buffer.alloc(width * height);
-  for (let y = 0; y < box.height; y++) {
-    const t = box.height > 1 ? y / (box.height - 1) : 1;
-    const weight = 0.35 + 0.65 * t * t;
-    const o = (y + m) * width + m;
-    for (let x = 0; x < box.width; x++) src[o + x] = Math.round(product[(y * box.width + x) * 4 + 3]! * weight);
-  }
-  // toColourspace('b-w') keeps the output single-channel (sharp would otherwise widen it to sRGB).
-  const { data: alpha, info } = await sharp(src, { raw: { width, height, channels: 1 } })
-    .blur(g.sigma)
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1) throw compositeFailed(`shadow: expected 1 channel, got ${info.channels}`);
-  return { alpha, x: box.x - m + g.dx, y: box.y - m + g.dy, width, height, opacity: g.opacity };
-}
-
-function applyShadow(canvas: RawImage, s: Shadow): void {
-  const { data, width: cw, height: ch } = canvas;
-  const k = s.opacity / 255;
-  for (let y = 0; y < s.height; y++) {
-    const cy = s.y + y;
-    if (cy < 0 || cy >= ch) continue;
-    for (let x = 0; x < s.width; x++) {
-      const cx = s.x + x;
-      if (cx < 0 || cx >= cw) continue;
-      const a = s.alpha[y * s.width + x]!;
-      if (a === 0) continue;
-      const f = 1 - a * k;
-      const i = (cy * cw + cx) * 3;
-      data[i] = data[i]! * f;
-      data[i + 1] = data[i + 1]! * f;
-      data[i + 2] = data[i + 2]! * f;
-    }
-  }
-}
-
-function blendProduct(canvas: RawImage, product: Buffer, box: Box): void {
-  const { data, width: cw, height: ch } = canvas;
-  for (let y = 0; y < box.height; y++) {
-    const cy = box.y + y;
-    if (cy < 0 || cy >= ch) continue;
-    for (let x = 0; x < box.width; x++) {
-      const cx = box.x + x;
-      if (cx < 0 || cx >= cw) continue;
-      const p = (y * box.width + x) * 4;
-      const a = product[p + 3]!;
-      if (a === 0) continue;
-      const i = (cy * cw + cx) * 3;
-      if (a === 255) {
-        data[i] = product[p]!;
-        data[i + 1] = product[p + 1]!;
-        data[i + 2] = product[p + 2]!;
-      } else {
-        const b = 255 - a;
-        data[i] = (product[p]! * a + data[i]! * b + 127) / 255;
-        data[i + 1] = (product[p + 1]! * a + data[i + 1]! * b + 127) / 255;
-        data[i + 2] = (product[p + 2]! * a + data[i + 2]! * b + 127) / 255;
-      }
-    }
-  }
 }

@@ -23,11 +23,21 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+export interface ImageInfo {
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  pixels: number;
+}
+
+/**
+ * Reads and checks the header only (no decode): size after EXIF orientation, the pixel cap, animation.
+ * Cheap enough to run before admission, so the budget knows a photo's weight before it is decoded.
+ */
+export async function inspectImage(bytes: Buffer, options: DecodeOptions = {}): Promise<ImageInfo> {
   const field = options.field ?? 'original';
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw invalidInput(field, 'empty file (0 bytes)');
-
   let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -43,6 +53,14 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): P
   if ((meta.pages ?? 1) > 1 && meta.format !== 'heif' && meta.format !== 'tiff') {
     throw invalidInput(field, `animated ${meta.format ?? 'image'} (${meta.pages} frames) is not a product photo`);
   }
+  return { width, height, pixels: width * height };
+}
+
+/** Decodes a photo (header checked by inspectImage first) into 8-bit RGB plus its own alpha, if any. */
+export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const field = options.field ?? 'original';
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  await inspectImage(bytes, { field, maxPixels });
 
   let raw: { data: Buffer; info: OutputInfo };
   try {
@@ -58,8 +76,15 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): P
   }
   const { info, data } = raw;
   if (info.channels !== 4) throw new JobkitError('INTERNAL', `expected 4 channels after normalisation, got ${info.channels}`);
+  return flattenRgba(data, info.width, info.height);
+}
 
-  const n = info.width * info.height;
+/**
+ * RGBA → RGB, keeping the alpha only when some pixel is not opaque. A pixel loop: call it on a worker
+ * thread (the image pool does), never on the event loop for a large photo.
+ */
+export function flattenRgba(data: Uint8Array, width: number, height: number): DecodedImage {
+  const n = width * height;
   const rgb = new Uint8Array(n * 3);
   let alpha: Uint8Array | null = null;
   for (let i = 0, j = 0; i < n; i++, j += 4) {
@@ -78,5 +103,15 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): P
       rgb[i * 3 + 2] = (data[j + 2]! * a + 255 * k + 127) / 255;
     }
   }
-  return { rgb, alpha, width: info.width, height: info.height };
+  return { rgb, alpha, width, height };
+}
+
+/** Pixels of an encoded image from its header, or 0 when it cannot be read (the decode reports why). */
+export async function probePixels(bytes: Buffer): Promise<number> {
+  try {
+    const meta = await sharp(bytes).metadata();
+    return (meta.width ?? 0) * (meta.height ?? 0);
+  } catch {
+    return 0;
+  }
 }
