@@ -245,7 +245,7 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, flags: { 
       op('deleteFinished', async () => {
         const r = o.forgetIdentities
           ? await query<JobRow>(sql.forgetFinished, [iso(o.before)])
-          : await query<JobRow>(sql.purgeFinished, [iso(o.before), new Date().toISOString()]);
+          : await query<JobRow>(sql.purgeFinished, [iso(o.before), iso(o.now)]);
         return r.rows.map(rowToJob);
       }),
 

@@ -3,7 +3,7 @@
  * string, jsonb → parsed) and also with pools configured to return strings, since a caller's pool may be
  * set up either way.
  */
-import { JobkitError, type Job, type JobDriver, type JobEvent, type JobStatus, type NewJobEvent } from 'jobkit';
+import { JobkitError, type CutoutQuality, type Job, type JobDriver, type JobEvent, type JobStatus, type NewJobEvent } from 'jobkit';
 
 export interface JobRow {
   id: string;
@@ -27,6 +27,8 @@ export interface JobRow {
   thumbnail_keys: unknown;
   derivative_keys: unknown;
   storefront_media_ids: unknown;
+  quality: unknown;
+  segment_with: string | null;
   cost_usd: string | number;
   error_code: string | null;
   error_message: string | null;
@@ -74,6 +76,8 @@ export const JOB_COLUMNS = [
   'thumbnail_keys',
   'derivative_keys',
   'storefront_media_ids',
+  'quality',
+  'segment_with',
   'cost_usd',
   'error_code',
   'error_message',
@@ -109,6 +113,8 @@ export const JOB_COLUMN_TYPES: Record<(typeof JOB_COLUMNS)[number], string> = {
   thumbnail_keys: 'jsonb',
   derivative_keys: 'jsonb',
   storefront_media_ids: 'jsonb',
+  quality: 'jsonb',
+  segment_with: 'text',
   cost_usd: 'numeric',
   error_code: 'text',
   error_message: 'text',
@@ -145,6 +151,8 @@ export function jobParams(job: Job): unknown[] {
     JSON.stringify(job.thumbnailKeys),
     JSON.stringify(job.derivativeKeys),
     JSON.stringify(job.storefrontMediaIds),
+    job.quality === null || job.quality === undefined ? null : JSON.stringify({ score: job.quality.score, reasons: job.quality.reasons }),
+    job.segmentWith ?? null,
     numberParam(job.costUsd),
     job.errorCode,
     freeText(job.errorMessage),
@@ -192,6 +200,8 @@ export function rowToJob(r: JobRow): Job {
     thumbnailKeys: stringArray(r.thumbnail_keys),
     derivativeKeys: stringArray(r.derivative_keys),
     storefrontMediaIds: stringArray(r.storefront_media_ids),
+    quality: qualityOrNull(r.quality),
+    segmentWith: r.segment_with as Job['segmentWith'],
     costUsd: Number(r.cost_usd),
     errorCode: r.error_code,
     errorMessage: r.error_message,
@@ -234,6 +244,12 @@ export function safeInt(v: string | number): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isSafeInteger(n)) throw new JobkitError('STORAGE_FAILED', `postgres integer ${String(v)} exceeds Number.MAX_SAFE_INTEGER`, { retryable: false });
   return n;
+}
+
+function qualityOrNull(v: unknown): CutoutQuality | null {
+  if (v === null || v === undefined) return null;
+  const parsed = (typeof v === 'string' ? JSON.parse(v) : v) as { score?: unknown; reasons?: unknown };
+  return { score: Number(parsed.score), reasons: Array.isArray(parsed.reasons) ? parsed.reasons.map(String) : [] };
 }
 
 function stringArray(v: unknown): string[] {

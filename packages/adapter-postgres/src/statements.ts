@@ -36,7 +36,7 @@ const EVENT_SELECT = `id, ${EVENT_INSERT_COLUMNS}`;
 export function buildStatements(s: string) {
   const jobs = `${s}.jobs`;
   const events = `${s}.job_events`;
-  const n = JOB_COLUMNS.length; // 31 job params, then 8 event params, then the channel
+  const n = JOB_COLUMNS.length; // JOB_COLUMNS.length job params, then 8 event params, then the channel
   const col = (c: (typeof JOB_COLUMNS)[number]): number => JOB_COLUMNS.indexOf(c) + 1;
   const insertValues = JOB_COLUMNS.map((c, i) => `$${i + 1}::${JOB_COLUMN_TYPES[c]}`).join(', ');
   // Update params: id, version, then MUTABLE_COLUMNS in order, then the event, then the channel.

@@ -2,7 +2,7 @@
  * Job/JobEvent ⇄ row conversion. Timestamps cross the port as ISO-8601 strings and are stored as INTEGER
  * epoch milliseconds; key arrays are stored as JSON text. Values are bound as parameters, never spliced.
  */
-import { invalidInput, type Job, type JobEvent, type JobStatus, type NewJobEvent } from 'jobkit';
+import { invalidInput, type CutoutQuality, type Job, type JobEvent, type JobStatus, type NewJobEvent } from 'jobkit';
 
 export interface JobRow {
   id: string;
@@ -26,6 +26,9 @@ export interface JobRow {
   thumbnail_keys: string;
   derivative_keys: string;
   storefront_media_ids: string;
+  /** JSON `{ score, reasons }`, or NULL before segmentation (and for jobs written by 0.1). */
+  quality: string | null;
+  segment_with: string | null;
   cost_usd: number;
   error_code: string | null;
   error_message: string | null;
@@ -75,6 +78,15 @@ function finiteNumber(value: unknown, field: string): number {
   return value;
 }
 
+function qualityToJson(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const q = value as Partial<CutoutQuality>;
+  if (typeof q.score !== 'number' || !Number.isFinite(q.score) || !Array.isArray(q.reasons) || !q.reasons.every((r) => typeof r === 'string')) {
+    throw invalidInput('quality', 'must be { score: number, reasons: string[] }');
+  }
+  return JSON.stringify({ score: q.score, reasons: q.reasons });
+}
+
 /** Every column of `job` as named parameters (the names match the columns). */
 export function jobToRow(job: Job): JobRow {
   return {
@@ -99,6 +111,8 @@ export function jobToRow(job: Job): JobRow {
     thumbnail_keys: keysToJson(job.thumbnailKeys, 'thumbnailKeys'),
     derivative_keys: keysToJson(job.derivativeKeys, 'derivativeKeys'),
     storefront_media_ids: keysToJson(job.storefrontMediaIds, 'storefrontMediaIds'),
+    quality: qualityToJson(job.quality),
+    segment_with: job.segmentWith ?? null,
     cost_usd: finiteNumber(job.costUsd, 'costUsd'),
     error_code: job.errorCode ?? null,
     error_message: job.errorMessage ?? null,
@@ -135,6 +149,8 @@ export function rowToJob(r: JobRow): Job {
     thumbnailKeys: parseKeys(r.thumbnail_keys),
     derivativeKeys: parseKeys(r.derivative_keys),
     storefrontMediaIds: parseKeys(r.storefront_media_ids),
+    quality: r.quality === null ? null : (JSON.parse(r.quality) as CutoutQuality),
+    segmentWith: r.segment_with as Job['segmentWith'],
     costUsd: r.cost_usd,
     errorCode: r.error_code,
     errorMessage: r.error_message,

@@ -285,7 +285,7 @@ export function createSqliteJobStore(options: SqliteJobStoreOptions): SqliteJobS
     },
 
     deleteFinished(del: DeleteFinishedOptions): Promise<Job[]> {
-      return run('deleteFinished', () => deleteTx.immediate(checkDate(del.before, 'before'), del.forgetIdentities === true, opts.clock.now().getTime()));
+      return run('deleteFinished', () => deleteTx.immediate(checkDate(del.before, 'before'), del.forgetIdentities === true, checkDate(del.now, 'now')));
     },
 
     listEvents(jobId: string): Promise<JobEvent[]> {

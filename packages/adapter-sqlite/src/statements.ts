@@ -27,7 +27,7 @@ LIMIT @limit`;
 const JOB_COLUMNS = [
   'id', 'sku', 'image_url', 'sha256', 'theme', 'status', 'driver', 'attempts', 'max_attempts', 'next_run_at', 'lease_owner',
   'lease_expires_at', 'failed_status', 'provider_ref', 'original_key', 'mask_key', 'background_keys', 'composite_keys',
-  'thumbnail_keys', 'derivative_keys', 'storefront_media_ids', 'cost_usd', 'error_code', 'error_message', 'error_stack',
+  'thumbnail_keys', 'derivative_keys', 'storefront_media_ids', 'quality', 'segment_with', 'cost_usd', 'error_code', 'error_message', 'error_stack',
   'created_at', 'updated_at', 'started_at', 'completed_at', 'purged_at', 'version',
 ] as const;
 /** What a CAS update writes: everything except identity, id, image_url, created_at and version. */

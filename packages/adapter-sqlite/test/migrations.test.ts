@@ -41,7 +41,7 @@ describe('migrations and connection settings', () => {
 
   it('migrateSqlite accepts an open connection and leaves it open', () => {
     const db = new Database(':memory:');
-    expect(migrateSqlite(db).applied).toEqual([1]);
+    expect(migrateSqlite(db).applied).toEqual([1, 2]);
     expect(db.open).toBe(true);
     expect(migrateSqlite(db).applied).toEqual([]);
     const store = createSqliteJobStore({ database: db });

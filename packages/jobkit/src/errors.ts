@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   PROVIDER_TIMEOUT: { retryable: true, description: 'A provider did not answer in time.' },
   RATE_LIMITED: { retryable: true, description: 'A provider or the API asked us to slow down.' },
   BUDGET_EXCEEDED: { retryable: true, description: 'The daily spend cap is reached; the job waits until the next UTC day.' },
+  REJECTED: { retryable: false, description: 'An operator rejected the cutout in review.' },
   CANCELLED: { retryable: true, description: 'The operation was cancelled (worker stopping).' },
   INTERNAL: { retryable: false, description: 'An unexpected error.' },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;

@@ -24,7 +24,8 @@ export * from './webhook/verify.js';
 export * from './ports/index.js';
 export { createMemoryJobStore } from './memory/memory-job-store.js';
 export { createMemoryObjectStore, type MemoryObjectStore } from './memory/memory-object-store.js';
-export { validatePresignOptions } from './local/presign-validation.js';
+export { validatePresignOptions, presignSha256 } from './local/presign-validation.js';
+export { expectedSha256OfKey, assertUploadChecksum } from './security/upload-checksum.js';
 export * from './domain/themes.js';
 export {
   createJobService,
@@ -34,7 +35,14 @@ export {
   type CreateJobResult,
   type ListJobsInput,
   type StepMeta,
+  type StepResult,
+  type StepFailureOutcome,
+  type ReviewPolicy,
+  type ReviewSettings,
+  type RejectJobInput,
+  REVIEW_POLICIES,
 } from './service/job-service.js';
+export { createSegmenterChain, isSegmenterChain, type SegmenterChain, type SegmenterChainOptions } from './segment/segmenter-chain.js';
 export { assertFetchableUrl } from './security/url-guard.js';
 export { forbiddenAddressReason, isLocalHostname, type AddressPolicy } from './security/address-policy.js';
 export { utcMidnight } from './util/clone.js';

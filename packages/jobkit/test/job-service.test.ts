@@ -184,8 +184,8 @@ describe('JobService drivers and step results', () => {
   it('a concurrent writer gets CONFLICT, never a lost update', async () => {
     const { service } = setup();
     const { job } = await service.createJob(input({ autoStart: true }));
-    await service.patch(job, { providerRef: 'first' });
-    expect(await code(service.patch(job, { providerRef: 'second' }))).toBe('CONFLICT');
+    await service.recordProviderRef(job, 'first');
+    expect(await code(service.recordProviderRef(job, 'second'))).toBe('CONFLICT');
     expect((await service.getJob(job.id))!.providerRef).toBe('first');
   });
 

@@ -17,16 +17,30 @@ import { makeJob } from 'jobkit/testing';
 const status = fc.constantFrom(...JOB_STATUSES);
 
 describe('state machine', () => {
-  it('allows exactly the forward path and failing from non-terminal statuses', () => {
+  it('allows exactly the forward path, the review detour and failing from non-terminal statuses', () => {
     const path: JobStatus[] = ['NEW', 'QUEUED', 'SEGMENTING', 'BG_GENERATING', 'COMPOSITING', 'SHOPIFY_PUSH', 'DONE'];
+    // COMPOSITING → REVIEW (held), REVIEW → SHOPIFY_PUSH (approved), REVIEW → SEGMENTING (rejected, re-segment hosted).
+    const review = new Set(['COMPOSITING→REVIEW', 'REVIEW→SHOPIFY_PUSH', 'REVIEW→SEGMENTING']);
     for (const from of JOB_STATUSES) {
       for (const to of JOB_STATUSES) {
-        const expected = !isTerminal(from) && (to === 'FAILED' || path.indexOf(to) === path.indexOf(from) + 1);
+        const forward = path.includes(from) && path.indexOf(to) === path.indexOf(from) + 1;
+        const expected = !isTerminal(from) && (to === 'FAILED' || forward || review.has(`${from}→${to}`));
         expect(isValidTransition(from, to), `${from} → ${to}`).toBe(expected);
       }
     }
     expect(allowedTransitions('SEGMENTING')).toEqual(['BG_GENERATING', 'FAILED']);
+    expect(allowedTransitions('COMPOSITING')).toEqual(['SHOPIFY_PUSH', 'REVIEW', 'FAILED']);
+    expect(allowedTransitions('REVIEW')).toEqual(['SHOPIFY_PUSH', 'SEGMENTING', 'FAILED']);
     expect(allowedTransitions('DONE')).toEqual([]);
+    expect(isTerminal('REVIEW')).toBe(false);
+  });
+
+  it('entering REVIEW needs composites and drops the lease (a person decides, no worker holds it)', () => {
+    const composited = makeJob({ status: 'COMPOSITING', driver: 'worker', maskKey: 'm', backgroundKeys: ['b'], leaseOwner: 'w1', leaseExpiresAt: '2026-01-01T00:01:00.000Z' });
+    expect(() => transitionJob(composited, 'REVIEW')).toThrow(/compositeKeys/);
+    const held = transitionJob(composited, 'REVIEW', { compositeKeys: ['c'] });
+    expect(held).toMatchObject({ status: 'REVIEW', leaseOwner: null, leaseExpiresAt: null, completedAt: null });
+    expect(describeStatus('REVIEW')).toMatch(/approve or reject/);
   });
 
   it('property: DONE and FAILED are terminal for every target', () => {

@@ -1,8 +1,12 @@
 import type { ErrorCode } from '../errors.js';
+import type { CutoutQuality } from '../ports/quality.js';
 import type { JobStatus } from './status.js';
 
 /** Who drives a job: the built-in worker, or an outside orchestrator through the step operations. */
 export type JobDriver = 'worker' | 'external';
+
+/** Which segmenter an operator asked for when rejecting a cut (see rejectJob). */
+export type SegmentWith = 'hosted';
 
 /** One product photo × one theme. Identity for idempotency: (sku, sha256, theme). */
 export interface Job {
@@ -35,6 +39,13 @@ export interface Job {
   /** Hero / product-page sizes in JPEG, WebP, AVIF. */
   derivativeKeys: string[];
   storefrontMediaIds: string[];
+  /** The cutout's quality (score 0..1 and reasons), set once segmentation ran; null before (or for 0.1 jobs). */
+  quality: CutoutQuality | null;
+  /**
+   * 'hosted' after an operator rejected the cut in review and asked for the hosted segmenter: the next
+   * SEGMENTING run uses it. Cleared when segmentation completes.
+   */
+  segmentWith: SegmentWith | null;
   costUsd: number;
   errorCode: ErrorCode | string | null;
   errorMessage: string | null;
@@ -125,6 +136,8 @@ export function newJobRecord(fields: NewJobFields, at: string): Job {
     thumbnailKeys: [],
     derivativeKeys: [],
     storefrontMediaIds: [],
+    quality: null,
+    segmentWith: null,
     costUsd: 0,
     errorCode: null,
     errorMessage: null,

@@ -50,6 +50,10 @@ export const keys = {
   mask(p: PhotoRef): string {
     return `masks/${check(p.sku, SKU_PATTERN, 'sku')}/${check(p.sha256, SHA256_PATTERN, 'sha256')}.png`;
   },
+  /** The cutout's quality verdict (JSON), stored beside the mask so every theme of the photo reads the same one. */
+  maskQuality(p: PhotoRef): string {
+    return `masks/${check(p.sku, SKU_PATTERN, 'sku')}/${check(p.sha256, SHA256_PATTERN, 'sha256')}.quality.json`;
+  },
   background(p: ThemedPhotoRef, variant: number): string {
     return `backgrounds/${check(p.theme, THEME_PATTERN, 'theme')}/${check(p.sku, SKU_PATTERN, 'sku')}/${check(p.sha256, SHA256_PATTERN, 'sha256')}_${n(variant, 'variant')}.jpg`;
   },
@@ -80,6 +84,7 @@ export function contentTypeForKey(key: string): string {
   const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
   const types: Record<string, string> = {
     jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', gif: 'image/gif', tiff: 'image/tiff',
+    json: 'application/json',
   };
   return types[ext] ?? 'application/octet-stream';
 }

@@ -1,39 +1,46 @@
 /**
  * The job state machine: a pure module. It never touches storage; JobService applies its answers.
  *
- *   NEW → QUEUED → SEGMENTING → BG_GENERATING → COMPOSITING → SHOPIFY_PUSH → DONE
- *   any non-terminal → FAILED.   DONE and FAILED are terminal; retryJob is the only exit from FAILED.
+ *   NEW → QUEUED → SEGMENTING → BG_GENERATING → COMPOSITING ─────────────→ SHOPIFY_PUSH → DONE
+ *                                                          └→ REVIEW ─approve─┘
+ *                       SEGMENTING ←─reject, re-segment with the hosted segmenter─┘
+ *   any non-terminal → FAILED (a rejected review fails with REJECTED).
+ *   DONE and FAILED are terminal; retryJob is the only exit from FAILED.
  */
 import { JobkitError } from '../errors.js';
 import type { Job, JobUpdates } from './job.js';
 import { isJobStatus, isTerminal, type JobStatus } from './status.js';
 
-const FORWARD: Readonly<Record<JobStatus, JobStatus | null>> = {
-  NEW: 'QUEUED',
-  QUEUED: 'SEGMENTING',
-  SEGMENTING: 'BG_GENERATING',
-  BG_GENERATING: 'COMPOSITING',
-  COMPOSITING: 'SHOPIFY_PUSH',
-  SHOPIFY_PUSH: 'DONE',
-  DONE: null,
-  FAILED: null,
+/** Forward moves per status, the happy path first. FAILED is reachable from every non-terminal status. */
+const FORWARD: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  NEW: ['QUEUED'],
+  QUEUED: ['SEGMENTING'],
+  SEGMENTING: ['BG_GENERATING'],
+  BG_GENERATING: ['COMPOSITING'],
+  // A confident cut goes straight on; a doubtful one (or every one, by policy) waits for a person.
+  COMPOSITING: ['SHOPIFY_PUSH', 'REVIEW'],
+  // Approve → the storefront; reject with a hosted retry → segment again.
+  REVIEW: ['SHOPIFY_PUSH', 'SEGMENTING'],
+  SHOPIFY_PUSH: ['DONE'],
+  DONE: [],
+  FAILED: [],
 };
 
 /** The status that follows `status` on the happy path (null for terminal statuses). */
 export function nextStatus(status: JobStatus): JobStatus | null {
-  return FORWARD[status];
+  return FORWARD[status]?.[0] ?? null;
 }
 
 export function isValidTransition(from: JobStatus, to: JobStatus): boolean {
   if (!isJobStatus(from) || !isJobStatus(to)) return false;
   if (isTerminal(from)) return false;
-  return to === 'FAILED' || FORWARD[from] === to;
+  return to === 'FAILED' || FORWARD[from].includes(to);
 }
 
 /** The statuses reachable in one transition from `from`. */
 export function allowedTransitions(from: JobStatus): JobStatus[] {
   if (isTerminal(from)) return [];
-  return [FORWARD[from]!, 'FAILED'];
+  return [...FORWARD[from], 'FAILED'];
 }
 
 /** Missing required fields for `job` to be in `status`; empty when valid. */
@@ -52,6 +59,7 @@ export function missingFieldsFor(job: Pick<Job, 'originalKey' | 'maskKey' | 'bac
     case 'COMPOSITING':
       if (job.backgroundKeys.length === 0) missing.push('backgroundKeys');
       break;
+    case 'REVIEW':
     case 'SHOPIFY_PUSH':
       if (job.compositeKeys.length === 0) missing.push('compositeKeys');
       break;
@@ -98,6 +106,10 @@ export function transitionJob(job: Job, to: JobStatus, updates: JobUpdates = {},
     next.attempts = job.attempts;
   } else if (to === 'DONE') {
     next.completedAt = at;
+    next.leaseOwner = null;
+    next.leaseExpiresAt = null;
+  } else if (to === 'REVIEW') {
+    // A person decides now: no worker holds the job while it waits.
     next.leaseOwner = null;
     next.leaseExpiresAt = null;
   }

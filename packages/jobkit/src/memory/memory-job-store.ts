@@ -175,7 +175,7 @@ export function createMemoryJobStore(): JobStore {
         } else {
           jobs.set(j.id, {
             ...j,
-            purgedAt: new Date().toISOString(),
+            purgedAt: opts.now.toISOString(),
             originalKey: null,
             maskKey: null,
             backgroundKeys: [],

@@ -33,6 +33,8 @@ export interface DeleteFinishedOptions {
   before: Date;
   /** Also forget the identity, so the same (sku, sha256, theme) can be created again. Default false. */
   forgetIdentities?: boolean | undefined;
+  /** The tombstones' purgedAt: the caller's clock (JobService passes its own), so tests with a fake clock see it. */
+  now: Date;
 }
 
 /**

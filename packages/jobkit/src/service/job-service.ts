@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { JobkitError, invalidInput, isErrorCode } from '../errors.js';
 import { newJobRecord, type Job, type JobDriver, type JobEvent, type JobPage, type JobStats, type JobUpdates, type NewJobEvent } from '../domain/job.js';
 import { isTerminal, isStepStatus, type JobStatus } from '../domain/status.js';
-import { transitionJob } from '../domain/state-machine.js';
+import { nextStatus, transitionJob } from '../domain/state-machine.js';
 import { assertSafeKey, keys, type ImageExtension } from '../domain/keys.js';
 import { createThemeRegistry, type ThemeRegistry } from '../domain/themes.js';
 import {
@@ -28,8 +28,10 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { assertFetchableUrl } from '../security/url-guard.js';
 import type { AddressPolicy } from '../security/address-policy.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../retry-policy.js';
+import { DEFAULT_MAX_ATTEMPTS, canRetry, getRetryDelay, type RetryDelayOptions } from '../retry-policy.js';
+import { DEFAULT_REVIEW_MIN_SCORE, type CutoutQuality } from '../ports/quality.js';
 import { roundUsd } from '../util/stats.js';
+import { utcMidnight } from '../util/clone.js';
 
 export interface JobServiceOptions {
   store: JobStore;
@@ -47,7 +49,46 @@ export interface JobServiceOptions {
   addressPolicy?: AddressPolicy;
   /** Checks that an uploaded `originalKey` exists at createJob; deleteOldJobs removes deleted jobs' objects. */
   objects?: ObjectStore;
+  /**
+   * When a composited job waits in REVIEW for a person before the storefront: 'doubtful' (default) holds
+   * cuts whose quality score is below `reviewMinScore` (and worker-driven cuts nobody scored), 'always'
+   * holds every job, 'never' holds none.
+   */
+  review?: ReviewPolicy;
+  /** Quality score below which a cut is doubtful (default DEFAULT_REVIEW_MIN_SCORE = 0.6). */
+  reviewMinScore?: number;
+  /** Whether the worker has a hosted segmenter (a segmenter chain), so rejectJob may ask for it. Default false. */
+  hostedSegmenter?: boolean;
+  /** Backoff of retried steps (default: 2 s doubling to 5 min, jittered). */
+  retry?: Omit<RetryDelayOptions, 'retryAfterMs'>;
 }
+
+export type ReviewPolicy = 'doubtful' | 'always' | 'never';
+export const REVIEW_POLICIES = ['doubtful', 'always', 'never'] as const satisfies readonly ReviewPolicy[];
+
+export interface ReviewSettings {
+  policy: ReviewPolicy;
+  minScore: number;
+  hostedSegmenter: boolean;
+}
+
+export interface RejectJobInput {
+  /** Why the cut is wrong; recorded as the job's errorMessage (or in the event, when re-segmenting). */
+  reason: string;
+  /** 'hosted': re-segment this photo with the hosted segmenter instead of failing the job. */
+  retryWith?: 'hosted' | undefined;
+}
+
+/** What a worker's step produced: the fields to record, the spend, and whether it reused stored output. */
+export interface StepResult {
+  updates: JobUpdates;
+  costUsd: number;
+  /** The output was already stored (another theme, an earlier try): nothing was computed or paid. */
+  skipped: boolean;
+}
+
+/** What became of a failed step: retried later, waiting (budget), or failed for good. */
+export type StepFailureOutcome = { kind: 'retry'; job: Job; delayMs: number } | { kind: 'wait'; job: Job; delayMs: number } | { kind: 'failed'; job: Job };
 
 export interface CreateJobInput {
   sku: string;
@@ -112,6 +153,12 @@ function refineKey(k: string, ctx: z.RefinementCtx, i?: number): void {
   }
 }
 const keySchema = z.string().superRefine((k, ctx) => refineKey(k, ctx));
+const qualitySchema = z
+  .object({ score: z.number().finite().min(0).max(1), reasons: z.array(z.string().min(1).max(500)).max(50) })
+  .strict();
+const rejectSchema = z
+  .object({ reason: z.string().trim().min(1, 'say why the cut is rejected').max(2000), retryWith: z.literal('hosted').optional() })
+  .strict();
 const costSchema = z.number().finite().min(0).max(1_000_000);
 const errorCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an UPPER_SNAKE error code');
 
@@ -130,6 +177,12 @@ export function createJobService(opts: JobServiceOptions) {
     throw invalidInput('maxImagesPerSku', 'must be a positive integer');
   }
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) throw invalidInput('maxAttempts', 'must be an integer 1..100');
+  const review: ReviewSettings = Object.freeze({
+    policy: parseInput(z.enum(REVIEW_POLICIES).optional(), opts.review, 'review') ?? 'doubtful',
+    minScore: parseInput(z.number().finite().min(0).max(1).optional(), opts.reviewMinScore, 'reviewMinScore') ?? DEFAULT_REVIEW_MIN_SCORE,
+    hostedSegmenter: opts.hostedSegmenter === true,
+  });
+  const retryOptions = opts.retry ?? {};
 
   const now = (): Date => clock.now();
   const id = (value: unknown): string => parseInput(jobIdSchema, value, 'id');
@@ -190,6 +243,34 @@ export function createJobService(opts: JobServiceOptions) {
     return (ext === 'jpeg' ? 'jpg' : ext === 'tif' ? 'tiff' : ext) as ImageExtension;
   }
 
+  function assertInReview(job: Job, op: string): void {
+    if (job.status !== 'REVIEW') {
+      throw new JobkitError('INVALID_TRANSITION', `cannot ${op} job ${job.id}: it is ${job.status}, not waiting in REVIEW`, { details: { status: job.status } });
+    }
+  }
+
+  /** COMPOSITING → REVIEW or SHOPIFY_PUSH, by the review policy. */
+  async function completeComposite(held: Job, updates: JobUpdates, meta: StepMeta): Promise<Job> {
+    const reasons = reviewReasons({ ...held, ...updates });
+    if (reasons === null) return transition(held, 'SHOPIFY_PUSH', updates, meta);
+    const message = `held for review: ${reasons.join('; ')}`.slice(0, 4000);
+    const job = await transition(held, 'REVIEW', updates, { ...meta, message });
+    logger.info({ jobId: job.id, sku: job.sku, score: job.quality?.score ?? null }, 'job held for review');
+    return job;
+  }
+
+  /**
+   * Whether a composited job must wait for a person. External orchestrators own their cut: without a
+   * reported quality they are held only under 'always'. A worker-driven cut nobody scored is doubtful.
+   */
+  function reviewReasons(job: Job): string[] | null {
+    if (review.policy === 'never') return null;
+    if (review.policy === 'always') return ['policy: every job is reviewed (review: always)'];
+    if (job.quality === null) return job.driver === 'worker' ? ['not-scored: no quality gate scored this cutout'] : null;
+    if (job.quality.score >= review.minScore) return null;
+    return [`low-score: quality ${job.quality.score.toFixed(2)} is below ${review.minScore}`, ...job.quality.reasons];
+  }
+
   const service = {
     store,
     clock,
@@ -197,6 +278,8 @@ export function createJobService(opts: JobServiceOptions) {
     maxAttempts,
     themes,
     addressPolicy,
+    /** The review policy in force (read-only). */
+    review,
 
     async createJob(input: CreateJobInput): Promise<CreateJobResult> {
       const data = parseInput(createSchema, input);
@@ -274,11 +357,12 @@ export function createJobService(opts: JobServiceOptions) {
       return { job, started: false };
     },
 
-    async completeSegmentation(jobId: string, input: { maskKey: string; costUsd?: number }): Promise<Job> {
-      const data = parseInput(z.object({ maskKey: keySchema, costUsd: costSchema.optional() }).strict(), input);
+    /** External driver: the cutout is stored. `quality` (optional) lets the review policy judge it. */
+    async completeSegmentation(jobId: string, input: { maskKey: string; costUsd?: number; quality?: CutoutQuality }): Promise<Job> {
+      const data = parseInput(z.object({ maskKey: keySchema, costUsd: costSchema.optional(), quality: qualitySchema.optional() }).strict(), input);
       const job = await requireJob(jobId);
       assertExternal(job, 'segmentation');
-      return transition(job, 'BG_GENERATING', { maskKey: data.maskKey }, { costUsd: data.costUsd ?? 0 });
+      return transition(job, 'BG_GENERATING', { maskKey: data.maskKey, quality: data.quality ?? null }, { costUsd: data.costUsd ?? 0 });
     },
 
     async completeBackgrounds(jobId: string, input: { backgroundKeys: string[]; costUsd?: number }): Promise<Job> {
@@ -295,12 +379,36 @@ export function createJobService(opts: JobServiceOptions) {
       );
       const job = await requireJob(jobId);
       assertExternal(job, 'composite');
-      return transition(
-        job,
-        'SHOPIFY_PUSH',
-        { compositeKeys: data.compositeKeys, thumbnailKeys: data.thumbnailKeys ?? [], derivativeKeys: data.derivativeKeys ?? [] },
-        { costUsd: data.costUsd ?? 0 },
-      );
+      return completeComposite(job, { compositeKeys: data.compositeKeys, thumbnailKeys: data.thumbnailKeys ?? [], derivativeKeys: data.derivativeKeys ?? [] }, { costUsd: data.costUsd ?? 0 });
+    },
+
+    /** REVIEW → SHOPIFY_PUSH: a person approved the cut; the worker (or the external driver) pushes it. */
+    async approveJob(jobId: string): Promise<Job> {
+      const job = await requireJob(jobId);
+      assertInReview(job, 'approve');
+      return transition(job, 'SHOPIFY_PUSH', {}, { message: 'approved in review' });
+    },
+
+    /**
+     * REVIEW → FAILED with REJECTED (non-retryable: the photo needs a person's attention), or, with
+     * `retryWith: 'hosted'`, REVIEW → SEGMENTING: the hosted segmenter cuts the photo again and the job
+     * composites anew (stored backgrounds are reused; the old composites are replaced).
+     */
+    async rejectJob(jobId: string, input: RejectJobInput): Promise<Job> {
+      const data = parseInput(rejectSchema, input);
+      const job = await requireJob(jobId);
+      assertInReview(job, 'reject');
+      if (data.retryWith === 'hosted') {
+        if (!review.hostedSegmenter) throw invalidInput('retryWith', 'no hosted segmenter is configured (a segmenter chain with a hosted segmenter, e.g. Replicate)');
+        if (job.driver !== 'worker') throw invalidInput('retryWith', 'only jobs driven by the built-in worker can be re-segmented');
+        return transition(
+          job,
+          'SEGMENTING',
+          { segmentWith: 'hosted', quality: null, maskKey: null, compositeKeys: [], thumbnailKeys: [], derivativeKeys: [] },
+          { message: `rejected in review, re-segmenting with the hosted segmenter: ${data.reason}` },
+        );
+      }
+      return transition(job, 'FAILED', { errorCode: 'REJECTED', errorMessage: data.reason, errorStack: null }, { errorCode: 'REJECTED', message: data.reason });
     },
 
     async completeStorefrontPush(jobId: string, input: { mediaIds: string[]; costUsd?: number }): Promise<Job> {
@@ -438,7 +546,7 @@ export function createJobService(opts: JobServiceOptions) {
     async deleteOldJobs(days: number, options: { forgetIdentities?: boolean } = {}): Promise<{ deleted: number; deletedObjects: number }> {
       const d = parseInput(z.number().finite().min(0).max(36_500), days, 'days');
       const before = new Date(now().getTime() - d * 86_400_000);
-      const removed = await store.deleteFinished({ before, forgetIdentities: options.forgetIdentities === true });
+      const removed = await store.deleteFinished({ before, forgetIdentities: options.forgetIdentities === true, now: now() });
       let deletedObjects = 0;
       if (opts.objects && removed.length > 0) {
         const objects = opts.objects;
@@ -465,14 +573,89 @@ export function createJobService(opts: JobServiceOptions) {
       return { deleted: removed.length, deletedObjects };
     },
 
-    // ---- worker-facing writes: always with the version the caller holds (lease fencing) ----
+    // ---- worker-facing operations: always with the version the caller holds (lease fencing) ----
     transition,
-    patch,
+
+    /** Claims due worker-driven jobs with a lease for `owner` (see JobStore.claimDue). */
+    async claimJobs(input: { owner: string; leaseMs: number; limit: number }): Promise<Job[]> {
+      if (input.limit <= 0) return [];
+      return store.claimDue({ owner: input.owner, now: now(), leaseMs: input.leaseMs, limit: input.limit });
+    },
+
+    /** Extends the lease `owner` holds on `held`; CONFLICT when it was lost. */
+    async renewLease(held: Job, owner: string, leaseMs: number): Promise<Job> {
+      return store.renewLease({ id: held.id, owner, version: held.version }, now(), leaseMs);
+    },
+
+    /** Gives up the lease (worker stopping between steps); false when it was no longer held. */
+    async releaseLease(held: Job, owner: string): Promise<boolean> {
+      return store.releaseLease({ id: held.id, owner, version: held.version });
+    },
+
+    /** Records a hosted request id before waiting on it, so a re-claimed step resumes it instead of paying again. */
+    async recordProviderRef(held: Job, ref: string, spend: { costUsd?: number } = {}): Promise<Job> {
+      const value = parseInput(z.string().min(1).max(512), ref, 'providerRef');
+      const costUsd = parseInput(costSchema.optional(), spend.costUsd, 'costUsd') ?? 0;
+      return patch(held, { providerRef: value }, { message: `provider request ${value}`, attempt: held.attempts + 1, ...(costUsd > 0 ? { costUsd } : {}) });
+    },
+
+    /**
+     * A step finished: records its output and moves the job on. The service picks the next status: after
+     * COMPOSITING the review policy sends the job to REVIEW or on to SHOPIFY_PUSH.
+     */
+    async completeStep(held: Job, result: StepResult): Promise<Job> {
+      const meta: StepMeta = { costUsd: result.costUsd, attempt: held.attempts + 1, ...(result.skipped ? { message: 'output already present; step skipped' } : {}) };
+      if (held.status === 'COMPOSITING') return completeComposite(held, result.updates, meta);
+      const to = nextStatus(held.status);
+      if (to === null || !isStepStatus(held.status)) throw new JobkitError('INVALID_TRANSITION', `job ${held.id} is ${held.status}: no step to complete`);
+      const updates: JobUpdates = held.status === 'SEGMENTING' ? { segmentWith: null, ...result.updates } : result.updates;
+      return transition(held, to, updates, meta);
+    },
+
+    /** A hosted request is still running (webhook mode): wake the job after `delayMs` (or on the callback). */
+    async deferStep(held: Job, delayMs: number, message = 'waiting for the provider'): Promise<Job> {
+      return patch(held, { nextRunAt: new Date(now().getTime() + delayMs).toISOString(), leaseOwner: null, leaseExpiresAt: null }, { message, attempt: held.attempts });
+    },
+
+    /**
+     * A step failed. BUDGET_EXCEEDED waits (never fails); a retryable error with tries left backs off
+     * (the provider's Retry-After wins when longer); anything else fails the job.
+     */
+    async failStep(held: Job, error: JobkitError, options: { retry?: Omit<RetryDelayOptions, 'retryAfterMs'> | undefined } = {}): Promise<StepFailureOutcome> {
+      const at = now().getTime();
+      const message = error.message.slice(0, 4000);
+      if (error.code === 'BUDGET_EXCEEDED') {
+        const delayMs = error.retryAfterMs ?? 3_600_000;
+        const job = await patch(
+          held,
+          { nextRunAt: new Date(at + delayMs).toISOString(), errorCode: error.code, errorMessage: message, leaseOwner: null, leaseExpiresAt: null },
+          { errorCode: error.code, message, attempt: held.attempts },
+        );
+        return { kind: 'wait', job, delayMs };
+      }
+      const tried = { attempts: held.attempts + 1, maxAttempts: held.maxAttempts };
+      if (error.retryable && canRetry(tried)) {
+        const delayMs = getRetryDelay(tried.attempts, { ...retryOptions, ...options.retry, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+        const job = await patch(
+          held,
+          { attempts: tried.attempts, nextRunAt: new Date(at + delayMs).toISOString(), errorCode: error.code, errorMessage: message, leaseOwner: null, leaseExpiresAt: null },
+          { errorCode: error.code, message, attempt: tried.attempts },
+        );
+        return { kind: 'retry', job, delayMs };
+      }
+      return { kind: 'failed', job: await service.failHeld(held, error) };
+    },
 
     /** Fails a held job with a recorded error. */
     async failHeld(held: Job, error: JobkitError | Error): Promise<Job> {
       const code = JobkitError.is(error) ? error.code : 'INTERNAL';
       return transition(held, 'FAILED', { errorCode: code, errorMessage: error.message.slice(0, 4000), errorStack: error.stack?.slice(0, 20_000) ?? null }, { errorCode: code, message: error.message.slice(0, 4000) });
+    },
+
+    /** Spend since UTC midnight (from the event log, so it holds across processes): the daily budget reads it. */
+    async spendToday(): Promise<{ spentUsd: number; dayEndsAt: Date }> {
+      const midnight = utcMidnight(now());
+      return { spentUsd: await store.spendSince(midnight), dayEndsAt: new Date(midnight.getTime() + 86_400_000) };
     },
 
     isKnownErrorCode: isErrorCode,

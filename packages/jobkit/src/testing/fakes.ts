@@ -12,7 +12,10 @@ import type {
   CompositeOutput,
   CompositeRequest,
   Compositor,
+  CutoutQuality,
   ProviderContext,
+  QualityGate,
+  QualityInput,
   SegmentRequest,
   Segmenter,
 } from 'jobkit';
@@ -93,16 +96,36 @@ function makeCallGate(opts: FakeProviderOptions, counters: FakeCounters) {
 
 const tinyBytes = (label: string) => Buffer.from(`fake:${label}:${createHash('sha1').update(label).digest('hex')}`);
 
-export function createFakeSegmenter(opts: FakeProviderOptions = {}): Segmenter & FakeCounters & { requests: SegmentRequest[] } {
-  const self = { name: 'fake-segmenter', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as SegmentRequest[] } as Segmenter & FakeCounters & { requests: SegmentRequest[] };
+export interface FakeSegmenterOptions extends FakeProviderOptions {
+  /** The quality the segmenter reports (default a confident `{ score: 1, reasons: [] }`); null reports none. */
+  quality?: CutoutQuality | null;
+  name?: string;
+}
+
+export function createFakeSegmenter(opts: FakeSegmenterOptions = {}): Segmenter & FakeCounters & { requests: SegmentRequest[] } {
+  const quality = opts.quality === undefined ? { score: 1, reasons: [] } : opts.quality;
+  const self = { name: opts.name ?? 'fake-segmenter', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as SegmentRequest[] } as Segmenter & FakeCounters & { requests: SegmentRequest[] };
   const gate = makeCallGate(opts, self);
   self.segment = async (req: SegmentRequest, ctx: ProviderContext) => {
     self.requests.push(req);
     await gate(ctx);
     await req.original.bytes();
-    return { cutout: tinyBytes(`mask:${req.sku}:${req.sha256}`), costUsd: opts.costUsd ?? 0 };
+    return { cutout: tinyBytes(`mask:${req.sku}:${req.sha256}:${self.name}`), costUsd: opts.costUsd ?? 0, ...(quality ? { quality } : {}) };
   };
   return self;
+}
+
+/** A quality gate that gives every cutout the same verdict, and records what it was asked. */
+export function createFakeQualityGate(verdict: CutoutQuality = { score: 1, reasons: [] }): QualityGate & { inputs: QualityInput[] } {
+  const inputs: QualityInput[] = [];
+  return {
+    name: 'fake-quality-gate',
+    inputs,
+    async assess(input: QualityInput) {
+      inputs.push(input);
+      return { score: verdict.score, reasons: [...verdict.reasons] };
+    },
+  };
 }
 
 export function createFakeBackgroundGenerator(opts: FakeProviderOptions = {}): BackgroundGenerator & FakeCounters & { requests: BackgroundRequest[] } {

@@ -9,6 +9,8 @@ export function cloneJob(job: Job): Job {
     thumbnailKeys: [...job.thumbnailKeys],
     derivativeKeys: [...job.derivativeKeys],
     storefrontMediaIds: [...job.storefrontMediaIds],
+    quality: job.quality ? { score: job.quality.score, reasons: [...job.quality.reasons] } : (job.quality ?? null),
+    segmentWith: job.segmentWith ?? null,
   };
 }
 

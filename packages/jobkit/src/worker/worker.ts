@@ -5,7 +5,8 @@
  *   claim → [fetch original → segment → backgrounds → composite → storefront] → DONE
  *
  * Every step first looks for its output (object present, request already made) before paying a provider
- * again. Retryable errors back off exponentially with jitter (honouring Retry-After); others fail the job.
+ * again. The worker only runs steps: JobService decides what a result or an error means for the job (the
+ * next status, review holds, retries with backoff, waiting for the budget).
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -14,16 +15,16 @@ import { JobkitError, invalidInput, type ErrorCode } from '../errors.js';
 import type { Job, JobUpdates } from '../domain/job.js';
 import { isStepStatus, type JobStatus } from '../domain/status.js';
 import { contentTypeForKey, keys, parseCompositeKey } from '../domain/keys.js';
-import type { JobService } from '../service/job-service.js';
-import type { JobStore } from '../ports/job-store.js';
+import type { JobService, StepFailureOutcome } from '../service/job-service.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { BackgroundGenerator, Compositor, ImageSource, ProviderContext, Segmenter } from '../ports/providers.js';
+import type { BackgroundGenerator, Compositor, ImageSource, ProviderContext, SegmentResult, Segmenter } from '../ports/providers.js';
 import { isPending } from '../ports/providers.js';
+import type { CutoutQuality, QualityGate } from '../ports/quality.js';
+import { isSegmenterChain } from '../segment/segmenter-chain.js';
 import { storefrontMarker, type Storefront } from '../ports/storefront.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { getRetryDelay, type RetryDelayOptions } from '../retry-policy.js';
-import { utcMidnight } from '../util/clone.js';
+import type { RetryDelayOptions } from '../retry-policy.js';
 import { createLimiter, type Limiter, type LimitOptions } from './limiter.js';
 import { createSingleFlight } from './single-flight.js';
 import { extensionForContentType, fetchOriginal, type FetchOriginalOptions } from './fetch-original.js';
@@ -32,10 +33,14 @@ import { IMAGE_EXTENSIONS } from '../domain/keys.js';
 
 export interface WorkerOptions {
   service: JobService;
-  /** Defaults to the service's store. */
-  store?: JobStore;
   objects: ObjectStore;
+  /** A local segmenter, a hosted one, or `createSegmenterChain([local, hosted])`. */
   segmenter: Segmenter;
+  /**
+   * Scores cutouts that come without a quality of their own (hosted segmenters). Its score decides, with
+   * the service's review policy, whether a job waits in REVIEW. Without it such cuts count as unscored.
+   */
+  qualityGate?: QualityGate;
   backgrounds: BackgroundGenerator;
   compositor: Compositor;
   storefront: Storefront;
@@ -74,9 +79,7 @@ export interface Worker {
   readonly inFlight: number;
 }
 
-type StepOutcome =
-  | { kind: 'advance'; to: JobStatus; updates: JobUpdates; costUsd: number; skipped: boolean }
-  | { kind: 'pending'; checkAfterMs: number };
+type StepOutcome = { kind: 'advance'; updates: JobUpdates; costUsd: number; skipped: boolean } | { kind: 'pending'; checkAfterMs: number };
 
 interface Held {
   job: Job;
@@ -99,7 +102,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     if (!opts?.[name]) throw invalidInput(name, 'is required');
   }
   const service = opts.service;
-  const store = opts.store ?? service.store;
+  const store = service.store;
   const objects = opts.objects;
   const clock = opts.clock ?? service.clock;
   const logger = (opts.logger ?? service.logger).child({ component: 'worker' });
@@ -171,23 +174,29 @@ export function createWorker(opts: WorkerOptions): Worker {
       clock,
       previousRef: h.job.providerRef,
       recordRef: async (ref: string, spend?: { costUsd: number }) => {
-        const costUsd = spend?.costUsd ?? 0;
-        await write(h, (job) => service.patch(job, { providerRef: ref }, { message: `provider request ${ref}`, attempt: job.attempts + 1, ...(costUsd > 0 ? { costUsd } : {}) }));
+        await write(h, (job) => service.recordProviderRef(job, ref, spend));
       },
     };
   }
 
   async function checkBudget(): Promise<void> {
     if (opts.dailyBudgetUsd === undefined) return;
-    const now = clock.now();
-    const midnight = utcMidnight(now);
-    const spent = await store.spendSince(midnight);
-    if (spent >= opts.dailyBudgetUsd) {
-      const next = midnight.getTime() + 86_400_000;
-      throw new JobkitError('BUDGET_EXCEEDED', `daily budget of $${opts.dailyBudgetUsd} reached ($${spent.toFixed(4)} spent since UTC midnight)`, {
-        retryAfterMs: next - now.getTime(),
+    const { spentUsd, dayEndsAt } = await service.spendToday();
+    if (spentUsd >= opts.dailyBudgetUsd) {
+      throw new JobkitError('BUDGET_EXCEEDED', `daily budget of $${opts.dailyBudgetUsd} reached ($${spentUsd.toFixed(4)} spent since UTC midnight)`, {
+        retryAfterMs: dayEndsAt.getTime() - clock.now().getTime(),
       });
     }
+  }
+
+  /** The stored original's bytes, refused when they do not hash to the job's sha256 (a later upload may have replaced them). */
+  async function verifiedOriginal(key: string, sha256: string): Promise<Buffer> {
+    const bytes = await objects.get(key).catch((e) => {
+      throw JobkitError.is(e, 'NOT_FOUND') ? new JobkitError('DOWNLOAD_FAILED', `original ${key} is not in the object store`, { retryable: false }) : e;
+    });
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== sha256) throw new JobkitError('CHECKSUM_MISMATCH', `stored original ${key} hashes to ${sha}, expected ${sha256}`);
+    return bytes;
   }
 
   // ---- the steps ----
@@ -196,17 +205,17 @@ export function createWorker(opts: WorkerOptions): Worker {
     const job = h.job;
     if (job.originalKey) {
       // Uploaded original: it must exist and match the announced sha256.
-      const bytes = await objects.get(job.originalKey).catch((e) => {
-        throw JobkitError.is(e, 'NOT_FOUND') ? new JobkitError('DOWNLOAD_FAILED', `original ${job.originalKey} is not in the object store`, { retryable: false }) : e;
-      });
-      const sha = createHash('sha256').update(bytes).digest('hex');
-      if (sha !== job.sha256) throw new JobkitError('CHECKSUM_MISMATCH', `original hashes to ${sha}, expected ${job.sha256}`);
-      return { kind: 'advance', to: 'SEGMENTING', updates: {}, costUsd: 0, skipped: true };
+      await verifiedOriginal(job.originalKey, job.sha256);
+      return { kind: 'advance', updates: {}, costUsd: 0, skipped: true };
     }
-    // Another theme of the same photo (or an earlier try) may have stored the original already.
+    // Another theme of the same photo (or an earlier try) may have stored the original already — reused
+    // only when its bytes still hash to the job's sha256.
     for (const ext of IMAGE_EXTENSIONS) {
       const key = keys.original(job, ext);
-      if (await objects.exists(key)) return { kind: 'advance', to: 'SEGMENTING', updates: { originalKey: key }, costUsd: 0, skipped: true };
+      if (await objects.exists(key)) {
+        await verifiedOriginal(key, job.sha256);
+        return { kind: 'advance', updates: { originalKey: key }, costUsd: 0, skipped: true };
+      }
     }
     if (!job.imageUrl) throw new JobkitError('DOWNLOAD_FAILED', 'job has neither imageUrl nor originalKey', { retryable: false });
     const fetched = await limiters.download.run(
@@ -215,35 +224,84 @@ export function createWorker(opts: WorkerOptions): Worker {
     );
     const key = keys.original(job, extensionForContentType(fetched.contentType));
     await objects.put(key, fetched.bytes, { contentType: fetched.contentType });
-    return { kind: 'advance', to: 'SEGMENTING', updates: { originalKey: key }, costUsd: 0, skipped: false };
+    return { kind: 'advance', updates: { originalKey: key }, costUsd: 0, skipped: false };
+  }
+
+  /** A stored verdict; an unreadable one counts as none (the gate, or review, decides then). */
+  function parseQuality(bytes: Buffer): CutoutQuality | null {
+    try {
+      const q = JSON.parse(bytes.toString('utf8')) as Partial<CutoutQuality>;
+      if (typeof q.score === 'number' && q.score >= 0 && q.score <= 1 && Array.isArray(q.reasons)) return { score: q.score, reasons: q.reasons.map(String) };
+    } catch {
+      // fall through
+    }
+    return null;
+  }
+
+  /** The stored quality of a photo's cutout: its sidecar, else (a cutout stored by 0.1) the gate's verdict now. */
+  async function storedQuality(job: Job, maskKey: string, signal: AbortSignal, jobLogger: Logger): Promise<CutoutQuality | null> {
+    const sidecar = keys.maskQuality(job);
+    if (await objects.exists(sidecar)) return parseQuality(await objects.get(sidecar));
+    if (!opts.qualityGate || !job.originalKey) return null;
+    const [original, cutout] = await Promise.all([objects.get(job.originalKey), objects.get(maskKey)]);
+    return opts.qualityGate.assess({ original, cutout }, { signal, logger: jobLogger });
+  }
+
+  async function scoreCut(job: Job, result: SegmentResult, signal: AbortSignal, jobLogger: Logger): Promise<CutoutQuality | null> {
+    if (result.quality) return result.quality;
+    if (!opts.qualityGate) return null;
+    return opts.qualityGate.assess({ original: await source(job.originalKey!).bytes(), cutout: result.cutout }, { signal, logger: jobLogger });
   }
 
   async function stepSegment(h: Held, jobLogger: Logger): Promise<StepOutcome> {
     const job = h.job;
     const maskKey = keys.mask(job);
-    if (await objects.exists(maskKey)) return { kind: 'advance', to: 'BG_GENERATING', updates: { maskKey }, costUsd: 0, skipped: true };
+    const signal = h.controller.signal;
+    // An operator rejected the stored cut and asked for the hosted segmenter: the stored mask is the
+    // rejected one, so it is replaced, and this theme's composites of it are removed so they are re-rendered.
+    const resegment = job.segmentWith === 'hosted';
+    if (resegment && !isSegmenterChain(opts.segmenter)) {
+      throw new JobkitError('SEGMENT_FAILED', `this job asks for the hosted segmenter (rejected in review) but the worker's segmenter "${opts.segmenter.name}" has none; configure createSegmenterChain([local, hosted])`, { retryable: false });
+    }
+    if (!resegment && (await objects.exists(maskKey))) {
+      return { kind: 'advance', updates: { maskKey, quality: await storedQuality(job, maskKey, signal, jobLogger) }, costUsd: 0, skipped: true };
+    }
+    if (resegment) {
+      const stale = opts.compositor.plan?.({ sku: job.sku, sha256: job.sha256, theme: job.theme }) ?? [];
+      await Promise.all(stale.map((o) => objects.delete(o.key)));
+    }
     let cost = 0;
+    let quality: CutoutQuality | null = null;
     let pending: StepOutcome | null = null;
     // One segmentation per photo: other themes of it in this process wait for the leader's result.
-    const { leader } = await segmentFlight.do(maskKey, async () => {
-      if (await objects.exists(maskKey)) return;
+    const { leader } = await segmentFlight.do(resegment ? `${maskKey}#hosted` : maskKey, async () => {
+      if (!resegment && (await objects.exists(maskKey))) return;
       await checkBudget();
       const result = await limiters.segmenter.run(
-        () => opts.segmenter.segment({ sku: job.sku, sha256: job.sha256, original: source(job.originalKey!) }, providerContext(h, jobLogger)),
-        h.controller.signal,
+        () =>
+          opts.segmenter.segment(
+            { sku: job.sku, sha256: job.sha256, original: source(job.originalKey!), ...(resegment ? { prefer: 'hosted' as const } : {}) },
+            providerContext(h, jobLogger),
+          ),
+        signal,
       );
       if (isPending(result)) {
         pending = { kind: 'pending', checkAfterMs: result.checkAfterMs };
         return;
       }
+      quality = await scoreCut(job, result, signal, jobLogger);
+      // The verdict first, the mask last: a stored mask always has its verdict beside it.
+      if (quality) await objects.put(keys.maskQuality(job), Buffer.from(JSON.stringify(quality)), { contentType: 'application/json' });
+      else await objects.delete(keys.maskQuality(job));
       await objects.put(maskKey, result.cutout, { contentType: 'image/png' });
       cost = result.costUsd;
     });
     if (pending) return pending;
-    if (!leader && !(await objects.exists(maskKey))) {
-      throw new JobkitError('SEGMENT_FAILED', 'the shared segmentation of this photo did not produce a mask; will retry');
+    if (!leader) {
+      if (!(await objects.exists(maskKey))) throw new JobkitError('SEGMENT_FAILED', 'the shared segmentation of this photo did not produce a mask; will retry');
+      quality = await storedQuality(job, maskKey, signal, jobLogger);
     }
-    return { kind: 'advance', to: 'BG_GENERATING', updates: { maskKey }, costUsd: leader ? cost : 0, skipped: !leader };
+    return { kind: 'advance', updates: { maskKey, quality }, costUsd: leader ? cost : 0, skipped: !leader };
   }
 
   async function stepBackgrounds(h: Held, jobLogger: Logger): Promise<StepOutcome> {
@@ -251,7 +309,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     const count = opts.compositor.variants;
     const bgKeys = Array.from({ length: count }, (_, i) => keys.background(job, i + 1));
     const present = await Promise.all(bgKeys.map((k) => objects.exists(k)));
-    if (present.every(Boolean)) return { kind: 'advance', to: 'COMPOSITING', updates: { backgroundKeys: bgKeys }, costUsd: 0, skipped: true };
+    if (present.every(Boolean)) return { kind: 'advance', updates: { backgroundKeys: bgKeys }, costUsd: 0, skipped: true };
     await checkBudget();
     const size = opts.compositor.backgroundSize();
     const result = await limiters.backgrounds.run(
@@ -261,7 +319,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     if (isPending(result)) return { kind: 'pending', checkAfterMs: result.checkAfterMs };
     if (result.backgrounds.length < count) throw new JobkitError('BACKGROUND_FAILED', `generator returned ${result.backgrounds.length} backgrounds, expected ${count}`);
     await Promise.all(bgKeys.map((k, i) => objects.put(k, result.backgrounds[i]!, { contentType: 'image/jpeg' })));
-    return { kind: 'advance', to: 'COMPOSITING', updates: { backgroundKeys: bgKeys }, costUsd: result.costUsd, skipped: false };
+    return { kind: 'advance', updates: { backgroundKeys: bgKeys }, costUsd: result.costUsd, skipped: false };
   }
 
   async function stepComposite(h: Held, jobLogger: Logger): Promise<StepOutcome> {
@@ -275,7 +333,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     const plan = opts.compositor.plan?.(photo);
     if (plan && plan.length > 0) {
       const present = await Promise.all(plan.map((o) => objects.exists(o.key)));
-      if (present.every(Boolean)) return { kind: 'advance', to: 'SHOPIFY_PUSH', updates: byRole(plan), costUsd: 0, skipped: true };
+      if (present.every(Boolean)) return { kind: 'advance', updates: byRole(plan), costUsd: 0, skipped: true };
     }
     const [cutout, ...backgrounds] = await Promise.all([objects.get(job.maskKey!), ...job.backgroundKeys.map((k) => objects.get(k))]);
     const { outputs } = await opts.compositor.composite({ photo, cutout: cutout!, backgrounds }, { signal: h.controller.signal, logger: jobLogger });
@@ -284,7 +342,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     for (let i = 0; i < ordered.length; i += 4) {
       await Promise.all(ordered.slice(i, i + 4).map((o) => objects.put(o.key, o.bytes, { contentType: o.contentType })));
     }
-    return { kind: 'advance', to: 'SHOPIFY_PUSH', updates: byRole(outputs), costUsd: 0, skipped: false };
+    return { kind: 'advance', updates: byRole(outputs), costUsd: 0, skipped: false };
   }
 
   async function stepPush(h: Held, jobLogger: Logger): Promise<StepOutcome> {
@@ -303,7 +361,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     if (result.mediaIds.length !== images.length) {
       throw new JobkitError('STOREFRONT_FAILED', `storefront returned ${result.mediaIds.length} media ids for ${images.length} images`);
     }
-    return { kind: 'advance', to: 'DONE', updates: { storefrontMediaIds: result.mediaIds }, costUsd: result.costUsd, skipped: false };
+    return { kind: 'advance', updates: { storefrontMediaIds: result.mediaIds }, costUsd: result.costUsd, skipped: false };
   }
 
   async function runStep(h: Held, jobLogger: Logger): Promise<StepOutcome> {
@@ -335,35 +393,21 @@ export function createWorker(opts: WorkerOptions): Worker {
       jobLogger.info({}, 'step cancelled; releasing the job');
       return;
     }
-    const job = h.job;
-    const now = clock.now().getTime();
     try {
-      if (err.code === 'BUDGET_EXCEEDED') {
-        const delayMs = err.retryAfterMs ?? 3_600_000;
-        const updated = await write(h, (j) =>
-          service.patch(j, { nextRunAt: new Date(now + delayMs).toISOString(), errorCode: err.code, errorMessage: err.message, leaseOwner: null, leaseExpiresAt: null }, { errorCode: err.code, message: err.message, attempt: j.attempts }),
-        );
-        emit('job:retry', { job: updated, error: err, delayMs });
-        return;
+      let outcome: StepFailureOutcome | undefined;
+      const job = await write(h, async (j) => {
+        outcome = await service.failStep(j, err, { retry: opts.retry });
+        return outcome.job;
+      });
+      if (outcome?.kind === 'failed') {
+        jobLogger.error({ code: err.code, message: err.message }, 'job failed');
+        emit('job:failed', { job, error: err });
+      } else if (outcome) {
+        if (outcome.kind === 'retry') jobLogger.warn({ code: err.code, attempt: job.attempts, delayMs: outcome.delayMs }, 'step failed; will retry');
+        emit('job:retry', { job, error: err, delayMs: outcome.delayMs });
       }
-      if (err.retryable && job.attempts + 1 < job.maxAttempts) {
-        const delayMs = getRetryDelay(job.attempts + 1, { ...opts.retry, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) });
-        const updated = await write(h, (j) =>
-          service.patch(
-            j,
-            { attempts: j.attempts + 1, nextRunAt: new Date(now + delayMs).toISOString(), errorCode: err.code, errorMessage: err.message.slice(0, 4000), leaseOwner: null, leaseExpiresAt: null },
-            { errorCode: err.code, message: err.message.slice(0, 4000), attempt: j.attempts + 1 },
-          ),
-        );
-        jobLogger.warn({ code: err.code, attempt: updated.attempts, delayMs }, 'step failed; will retry');
-        emit('job:retry', { job: updated, error: err, delayMs });
-        return;
-      }
-      const failed = await write(h, (j) => service.failHeld(j, err));
-      jobLogger.error({ code: err.code, message: err.message }, 'job failed');
-      emit('job:failed', { job: failed, error: err });
     } catch (e) {
-      emit('error', { error: e as Error, jobId: job.id });
+      emit('error', { error: e as Error, jobId: h.job.id });
     }
   }
 
@@ -373,7 +417,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     const jobLogger = logger.child({ jobId: claimed.id, sku: claimed.sku });
     const renewEvery = Math.max(250, Math.floor(leaseMs / 3));
     const timer = setInterval(() => {
-      void write(h, (job) => store.renewLease({ id: job.id, owner: id, version: job.version }, clock.now(), leaseMs)).catch((e) => {
+      void write(h, (job) => service.renewLease(job, id, leaseMs)).catch((e) => {
         if (h.lost) {
           h.controller.abort(new JobkitError('CONFLICT', 'lease lost'));
           emit('error', { error: e as Error, jobId: claimed.id });
@@ -395,14 +439,12 @@ export function createWorker(opts: WorkerOptions): Worker {
         try {
           if (outcome.kind === 'pending') {
             const checkAfterMs = outcome.checkAfterMs;
-            const job = await write(h, (j) =>
-              service.patch(j, { nextRunAt: new Date(clock.now().getTime() + checkAfterMs).toISOString(), leaseOwner: null, leaseExpiresAt: null }, { message: 'waiting for the provider', attempt: j.attempts }),
-            );
+            const job = await write(h, (j) => service.deferStep(j, checkAfterMs));
             emit('job:pending', { job, checkAfterMs });
             break;
           }
-          const { to, updates, costUsd, skipped } = outcome;
-          const job = await write(h, (j) => service.transition(j, to, updates, { costUsd, attempt: j.attempts + 1, ...(skipped ? { message: 'output already present; step skipped' } : {}) }));
+          const { costUsd, skipped } = outcome;
+          const job = await write(h, (j) => service.completeStep(j, outcome));
           emit('job:step', { job, from, durationMs: Date.now() - t0, costUsd, skipped });
           if (job.status === 'DONE') emit('job:done', { job });
         } catch (e) {
@@ -415,7 +457,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       clearInterval(timer);
       await h.chain;
       if (!h.lost && h.job.leaseOwner === id && isStepStatus(h.job.status)) {
-        await store.releaseLease({ id: h.job.id, owner: id, version: h.job.version }).catch((e) => emit('error', { error: e as Error, jobId: h.job.id }));
+        await service.releaseLease(h.job, id).catch((e) => emit('error', { error: e as Error, jobId: h.job.id }));
       }
       held.delete(h);
     }
@@ -432,7 +474,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   async function claim(limit: number): Promise<Job[]> {
     if (limit <= 0) return [];
     try {
-      return await store.claimDue({ owner: id, now: clock.now(), leaseMs, limit });
+      return await service.claimJobs({ owner: id, leaseMs, limit });
     } catch (e) {
       emit('error', { error: e as Error });
       logger.error({ err: (e as Error).message }, 'claim failed');
