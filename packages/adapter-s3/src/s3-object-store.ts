@@ -14,6 +14,7 @@ import {
   assertSafeKey,
   contentTypeForKey,
   invalidInput,
+  presignSha256,
   systemClock,
   validatePresignOptions,
   type ObjectInfo,
@@ -26,6 +27,8 @@ import { createS3Client } from './client.js';
 import { mapS3Error } from './errors.js';
 import { normalizePrefix, validateBucket, type S3ObjectStoreOptions } from './options.js';
 import { withoutPresignChecksums } from './presign-checksums.js';
+
+const CHECKSUM_SHA256 = 'x-amz-checksum-sha256';
 
 export interface S3ObjectStore extends ObjectStore {
   readonly bucket: string;
@@ -185,13 +188,30 @@ export function createS3ObjectStore(opts: S3ObjectStoreOptions): S3ObjectStore {
         const url = await sign('presign GET', key, () => getSignedUrl(client, command, { expiresIn: o.expiresInSec, signingDate }));
         return { url, method: 'GET', expiresAt, headers: {} };
       }
-      const command = withoutPresignChecksums(new PutObjectCommand({ Bucket: bucket, Key, ...(o.contentType ? { ContentType: o.contentType } : {}) }));
-      // The presigner leaves content-type unsigned by default; signing it makes S3 refuse an upload with
-      // another type, so the stored object has the type the caller asked for.
-      const url = await sign('presign PUT', key, () =>
-        getSignedUrl(client, command, { expiresIn: o.expiresInSec, signingDate, ...(o.contentType ? { signableHeaders: new Set(['content-type']) } : {}) }),
+      // A PUT to an original's key (or one presigned with sha256) is bound to its bytes: S3 hashes the body and
+      // refuses other bytes (400 BadDigest) while the URL lives, so nobody holding it can replace the photo.
+      const sha256 = presignSha256(key, o);
+      const checksum = sha256 ? Buffer.from(sha256, 'hex').toString('base64') : undefined;
+      const headers: Record<string, string> = {
+        ...(o.contentType ? { 'content-type': o.contentType } : {}),
+        ...(checksum ? { [CHECKSUM_SHA256]: checksum } : {}),
+      };
+      const command = withoutPresignChecksums(
+        new PutObjectCommand({ Bucket: bucket, Key, ...(o.contentType ? { ContentType: o.contentType } : {}), ...(checksum ? { ChecksumSHA256: checksum } : {}) }),
+        checksum ? { [CHECKSUM_SHA256]: checksum } : {},
       );
-      return { url, method: 'PUT', expiresAt, headers: o.contentType ? { 'content-type': o.contentType } : {} };
+      // The presigner leaves content-type unsigned by default; signing it makes S3 refuse an upload with
+      // another type, so the stored object has the type the caller asked for. The checksum stays a signed
+      // header (not hoisted into the query), so the uploader must send exactly that value.
+      const url = await sign('presign PUT', key, () =>
+        getSignedUrl(client, command, {
+          expiresIn: o.expiresInSec,
+          signingDate,
+          signableHeaders: new Set(Object.keys(headers)),
+          ...(checksum ? { unhoistableHeaders: new Set([CHECKSUM_SHA256]) } : {}),
+        }),
+      );
+      return { url, method: 'PUT', expiresAt, headers };
     },
 
     close(): void {

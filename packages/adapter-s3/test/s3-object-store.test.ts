@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { JobkitError, MAX_PRESIGN_SEC } from 'jobkit';
@@ -187,6 +187,69 @@ describe('presigned URLs with plain fetch', () => {
       expect(e.details).toEqual({ field: 'expiresInSec' });
     }
     expect((await caught(s.presign('p/x.jpg', { method: 'PUT', expiresInSec: 60, contentType: 'image/jpeg\r\nx: y' }))).details).toEqual({ field: 'contentType' });
+  });
+});
+
+describe('presigned PUTs bound to their bytes (x-amz-checksum-sha256)', () => {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest();
+  const photo = Buffer.from('the real product photo');
+  const originalKey = `originals/SKU-1/${sha(photo).toString('hex')}.jpg`;
+
+  it('the test server checks x-amz-checksum-sha256 like S3 (BadDigest, InvalidRequest), for SDK requests too', async () => {
+    const c = rawClient();
+    await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/ok.bin', Body: photo, ChecksumSHA256: sha(photo).toString('base64') }));
+    const bad = await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: Buffer.from('other'), ChecksumSHA256: sha(photo).toString('base64') })).catch((e: Error) => e);
+    expect((bad as Error).name).toBe('BadDigest');
+    const malformed = await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: photo, ChecksumSHA256: 'not-base64' })).catch((e: Error) => e);
+    expect((malformed as Error).name).toBe('InvalidRequest');
+    expect(await store().exists('cs/bad.bin')).toBe(false);
+  });
+
+  it('an original key is presigned with its sha256 as a signed header the uploader must send', async () => {
+    const put = await store().presign(originalKey, { method: 'PUT', expiresInSec: 300, contentType: 'image/jpeg' });
+    expect(put.headers).toEqual({ 'content-type': 'image/jpeg', 'x-amz-checksum-sha256': sha(photo).toString('base64') });
+    expect(new URL(put.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(['content-type', 'host', 'x-amz-checksum-sha256']);
+    expect(checksumParams(put.url)).toEqual([]);
+  });
+
+  it('S3 refuses other bytes through that URL for its whole life, however the uploader spells the header', async () => {
+    const s = store();
+    const put = await s.presign(originalKey, { method: 'PUT', expiresInSec: 300, contentType: 'image/jpeg' });
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: photo })).status).toBe(200);
+    const evil = Buffer.from('<svg onload=alert(1)>');
+    const before = server.rejected.length;
+    // The signed checksum as issued: S3 computes the body's and compares.
+    const asIssued = await fetch(put.url, { method: 'PUT', headers: put.headers, body: evil });
+    expect(asIssued.status).toBe(400);
+    expect(await asIssued.text()).toContain('BadDigest');
+    // The checksum of the evil bytes instead, or no checksum: the signature no longer matches.
+    for (const headers of [{ ...put.headers, 'x-amz-checksum-sha256': sha(evil).toString('base64') }, { 'content-type': 'image/jpeg' }]) {
+      expect((await fetch(put.url, { method: 'PUT', headers, body: evil })).status).toBe(403);
+    }
+    expect(server.rejected.slice(before).map((r) => r.code)).toEqual(['BadDigest', 'SignatureDoesNotMatch', 'SignatureDoesNotMatch']);
+    expect((await s.get(originalKey)).equals(photo)).toBe(true);
+  });
+
+  it('PresignOptions.sha256 binds any key; a contradicting sha256 for an original key is INVALID_INPUT', async () => {
+    const s = store({ prefix: 'bound' });
+    const bytes = randomBytes(1000);
+    const put = await s.presign('p/bound.bin', { method: 'PUT', expiresInSec: 60, sha256: sha(bytes).toString('hex') });
+    expect(put.headers).toEqual({ 'x-amz-checksum-sha256': sha(bytes).toString('base64') });
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: randomBytes(1000) })).status).toBe(400);
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: bytes })).status).toBe(200);
+    expect((await s.get('p/bound.bin')).equals(bytes)).toBe(true);
+    expect(await caught(s.presign(originalKey, { method: 'PUT', expiresInSec: 60, sha256: 'b'.repeat(64) }))).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'sha256' } });
+    // Unbound keys stay unbound: other keys are presigned as before.
+    expect((await s.presign('masks/SKU-1/x.png', { method: 'PUT', expiresInSec: 60, contentType: 'image/png' })).headers).toEqual({ 'content-type': 'image/png' });
+  });
+
+  it('keeps the binding with a caller-supplied client on SDK default checksums (only the CRC32 is stripped)', async () => {
+    const s = createS3ObjectStore({ bucket: server.bucket, client: rawClient() });
+    const put = await s.presign(originalKey, { method: 'PUT', expiresInSec: 60, contentType: 'image/jpeg' });
+    expect(checksumParams(put.url)).toEqual([]);
+    expect(put.headers['x-amz-checksum-sha256']).toBe(sha(photo).toString('base64'));
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: Buffer.from('nope') })).status).toBe(400);
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: photo })).status).toBe(200);
   });
 });
 

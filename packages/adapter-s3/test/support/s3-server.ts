@@ -9,12 +9,14 @@
  * compares x-amz-content-sha256 with the body. So s3rver runs with `allowMismatchedSignatures` and the proxy
  * in front recomputes every signature with `@smithy/signature-v4`: Authorization headers and presigned
  * query URLs, credential scope, clock skew, expiry and payload hash. Wrong secrets, tampered and expired URLs
- * get a 403 S3 error document.
+ * get a 403 S3 error document. Like S3, it also checks a PUT's `x-amz-checksum-sha256` (header, or hoisted into
+ * a presigned URL's query) against the body: 400 InvalidRequest for a malformed value, 400 BadDigest for other
+ * bytes (s3rver ignores flexible checksums). Other checksum algorithms are not verified here.
  *
  * Not published (outside src/). Other packages' tests import it by relative path:
  *   import { startS3TestServer } from '../../adapter-s3/test/support/s3-server.js';
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +88,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** S3's flexible-checksum check for SHA-256 (Checking object integrity, S3 user guide); null when it passes. */
+function checksumProblem(method: string, rawUrl: string, req: IncomingMessage, body: Buffer): { code: string; message: string } | null {
+  if (method !== 'PUT') return null;
+  const header = req.headers['x-amz-checksum-sha256'];
+  const hoisted = new URLSearchParams(rawUrl.split('?')[1] ?? '').get('x-amz-checksum-sha256');
+  const declared = (Array.isArray(header) ? header.join(',') : header) ?? hoisted ?? undefined;
+  if (declared === undefined) return null;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(declared)) return { code: 'InvalidRequest', message: 'Value for x-amz-checksum-sha256 header is invalid.' };
+  if (declared !== createHash('sha256').update(body).digest('base64')) return { code: 'BadDigest', message: 'The SHA256 you specified did not match the calculated checksum.' };
+  return null;
+}
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -126,6 +140,12 @@ export async function startS3TestServer(opts: S3TestServerOptions = {}): Promise
       if (!verdict.ok) {
         rejected.push({ code: verdict.code, method, path: rawUrl.split('?')[0]! });
         sendError(res, method, verdict.status, verdict.code, verdict.message);
+        return;
+      }
+      const checksum = checksumProblem(method, rawUrl, req, body);
+      if (checksum) {
+        rejected.push({ code: checksum.code, method, path: rawUrl.split('?')[0]! });
+        sendError(res, method, 400, checksum.code, checksum.message);
         return;
       }
       const headers: OutgoingHttpHeaders = {};

@@ -1,7 +1,8 @@
 /**
  * ObjectStore on a local directory. Writes are atomic (temp file + rename), keys are validated against
  * traversal and resolved paths are checked to stay inside the root. Presigned URLs are HMAC-signed and
- * expiring; the Express adapter's file handler serves them (GET and PUT).
+ * expiring; the Express adapter's file handler serves them (GET and PUT). A PUT URL for an original's key (or
+ * presigned with `sha256`) carries the sha256 its bytes must have; the handler checks it (assertUploadChecksum).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
@@ -11,7 +12,7 @@ import { JobkitError, invalidInput } from '../errors.js';
 import { assertSafeKey, contentTypeForKey } from '../domain/keys.js';
 import type { ObjectInfo, ObjectStore, PresignOptions, PresignedUrl, PutObjectOptions } from '../ports/object-store.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import { validatePresignOptions } from './presign-validation.js';
+import { presignSha256 } from './presign-validation.js';
 import { buildSignedUrl, verifySignedRequest } from './signed-url.js';
 
 export interface LocalObjectStoreOptions {
@@ -115,10 +116,10 @@ export function createLocalObjectStore(opts: LocalObjectStoreOptions): LocalObje
     },
     async presign(key: string, o: PresignOptions): Promise<PresignedUrl> {
       assertSafeKey(key);
-      validatePresignOptions(o);
+      const sha256 = presignSha256(key, o) ?? undefined;
       const expires = Math.floor(clock.now().getTime() / 1000) + o.expiresInSec;
       return {
-        url: buildSignedUrl(baseUrl, secret, { method: o.method, key, expires }),
+        url: buildSignedUrl(baseUrl, secret, { method: o.method, key, expires, sha256 }),
         method: o.method,
         expiresAt: new Date(expires * 1000).toISOString(),
         headers: o.method === 'PUT' && o.contentType ? { 'content-type': o.contentType } : {},

@@ -1,6 +1,7 @@
 /**
  * Expiring HMAC-signed URLs for the local object store, served by a small handler (the Express adapter
- * mounts it at /files/*key). The signature covers method, key and expiry.
+ * mounts it at /files/*key). The signature covers method, key, expiry and — for a PUT bound to its bytes —
+ * the sha256 the upload must have (checked by the handler with `assertUploadChecksum`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { JobkitError } from '../errors.js';
@@ -11,16 +12,20 @@ export interface SignedUrlParams {
   key: string;
   /** Unix seconds. */
   expires: number;
+  /** PUT only: the sha256 (hex) the uploaded bytes must have. */
+  sha256?: string | undefined;
 }
 
 export function signUrlParams(secret: string | Buffer, p: SignedUrlParams): string {
-  return createHmac('sha256', secret).update(`${p.method}\n${p.key}\n${p.expires}`).digest('hex');
+  // Without sha256 the signed text is what it always was, so URLs issued before stay valid.
+  return createHmac('sha256', secret).update(`${p.method}\n${p.key}\n${p.expires}${p.sha256 ? `\n${p.sha256}` : ''}`).digest('hex');
 }
 
 export function buildSignedUrl(baseUrl: string, secret: string | Buffer, p: SignedUrlParams): string {
   const path = p.key.split('/').map(encodeURIComponent).join('/');
   const sig = signUrlParams(secret, p);
-  return `${baseUrl.replace(/\/+$/, '')}/files/${path}?method=${p.method}&expires=${p.expires}&signature=${sig}`;
+  const bound = p.sha256 ? `&sha256=${p.sha256}` : '';
+  return `${baseUrl.replace(/\/+$/, '')}/files/${path}?method=${p.method}&expires=${p.expires}${bound}&signature=${sig}`;
 }
 
 /**
@@ -37,9 +42,11 @@ export function verifySignedRequest(
   const q = req.query;
   const expires = Number(q['expires']);
   const signature = typeof q['signature'] === 'string' ? q['signature'] : '';
+  const sha256 = q['sha256'];
   if (q['method'] !== method) throw new JobkitError('UNAUTHORIZED', `this URL is not signed for ${method}`);
   if (!Number.isInteger(expires) || !/^[0-9a-f]{64}$/.test(signature)) throw new JobkitError('UNAUTHORIZED', 'missing or malformed signature');
-  const expected = Buffer.from(signUrlParams(secret, { method: method as 'GET' | 'PUT', key: req.key, expires }), 'hex');
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))) throw new JobkitError('UNAUTHORIZED', 'malformed sha256 binding');
+  const expected = Buffer.from(signUrlParams(secret, { method: method as 'GET' | 'PUT', key: req.key, expires, sha256 }), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw new JobkitError('UNAUTHORIZED', 'signature does not match');
   if (expires * 1000 < nowMs) throw new JobkitError('UNAUTHORIZED', 'signed URL has expired');
   return req.key;

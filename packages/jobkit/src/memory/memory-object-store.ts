@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { JobkitError, invalidInput } from '../errors.js';
 import { assertSafeKey, contentTypeForKey } from '../domain/keys.js';
 import type { ObjectInfo, ObjectStore, PresignOptions, PresignedUrl, PutObjectOptions } from '../ports/object-store.js';
-import { validatePresignOptions } from '../local/presign-validation.js';
+import { presignSha256 } from '../local/presign-validation.js';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
 
@@ -22,7 +22,8 @@ export function createMemoryObjectStore(opts: { clock?: Clock } = {}): MemoryObj
   const clock = opts.clock ?? systemClock;
   const objects = new Map<string, { bytes: Buffer; contentType: string; lastModified: string }>();
   const secret = randomBytes(32);
-  const sign = (method: string, key: string, exp: number): string => createHmac('sha256', secret).update(`${method}\n${key}\n${exp}`).digest('hex');
+  const sign = (method: string, key: string, exp: number, sha256?: string | null): string =>
+    createHmac('sha256', secret).update(`${method}\n${key}\n${exp}${sha256 ? `\n${sha256}` : ''}`).digest('hex');
 
   const need = (key: string) => {
     assertSafeKey(key);
@@ -59,9 +60,9 @@ export function createMemoryObjectStore(opts: { clock?: Clock } = {}): MemoryObj
     },
     async presign(key: string, o: PresignOptions): Promise<PresignedUrl> {
       assertSafeKey(key);
-      validatePresignOptions(o);
+      const sha256 = presignSha256(key, o); // a bound PUT carries its sha256 (check uploads with assertUploadChecksum)
       const exp = Math.floor(clock.now().getTime() / 1000) + o.expiresInSec;
-      const url = `memory://objects/${key}?method=${o.method}&expires=${exp}&signature=${sign(o.method, key, exp)}`;
+      const url = `memory://objects/${key}?method=${o.method}&expires=${exp}${sha256 ? `&sha256=${sha256}` : ''}&signature=${sign(o.method, key, exp, sha256)}`;
       return { url, method: o.method, expiresAt: new Date(exp * 1000).toISOString(), headers: o.method === 'PUT' && o.contentType ? { 'content-type': o.contentType } : {} };
     },
     keys(): string[] {
@@ -72,7 +73,7 @@ export function createMemoryObjectStore(opts: { clock?: Clock } = {}): MemoryObj
       const key = decodeURIComponent(u.pathname.replace(/^\/+/, ''));
       const exp = Number(u.searchParams.get('expires'));
       const given = Buffer.from(u.searchParams.get('signature') ?? '', 'hex');
-      const expected = Buffer.from(sign(method, key, exp), 'hex');
+      const expected = Buffer.from(sign(method, key, exp, u.searchParams.get('sha256')), 'hex');
       if (u.searchParams.get('method') !== method || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new JobkitError('UNAUTHORIZED', 'presigned URL signature is invalid');
       }

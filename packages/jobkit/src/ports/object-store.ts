@@ -19,13 +19,19 @@ export interface PresignOptions {
   expiresInSec: number;
   /** For PUT: the content type the uploader must send. */
   contentType?: string;
+  /**
+   * For PUT: the SHA-256 (lowercase hex) the uploaded bytes must have; other bytes are refused (S3: signed
+   * `x-amz-checksum-sha256` header; local: signed into the URL, checked by the upload route). Implied for an
+   * original's key (`originals/{sku}/{sha256}.{ext}`); a different value there is INVALID_INPUT.
+   */
+  sha256?: string;
 }
 
 export interface PresignedUrl {
   url: string;
   method: 'GET' | 'PUT';
   expiresAt: string;
-  /** Headers the client must send with the request (e.g. content-type for PUT). */
+  /** Headers the client must send with the request (e.g. content-type, x-amz-checksum-sha256 for PUT). */
   headers: Record<string, string>;
 }
 

@@ -2,14 +2,20 @@
  * Conformance suite for ObjectStore implementations. Call it inside a vitest test file:
  *   runObjectStoreConformance({ name: 'my store', create: async () => store });
  */
+import { createHash } from 'node:crypto';
 import * as vitest from 'vitest';
 import { codeOf } from './rejection.js';
-import type { ObjectStore } from 'jobkit';
+import type { ObjectStore, PresignedUrl } from 'jobkit';
 
 export interface ObjectStoreConformanceOptions {
   name: string;
   create: () => Promise<ObjectStore> | ObjectStore;
   destroy?: (store: ObjectStore) => Promise<void> | void;
+  /**
+   * Performs an upload through a presigned PUT the way a client would (url, method, headers, body) and says
+   * whether the store accepted it. When given, the suite checks that bound uploads refuse other bytes.
+   */
+  upload?: (presigned: PresignedUrl, body: Buffer) => Promise<boolean>;
   /** Pass your own vitest (defaults to the peer dependency). */
   vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
 }
@@ -88,6 +94,49 @@ export function runObjectStoreConformance(opts: ObjectStoreConformanceOptions): 
       expect(await codeOf(store.presign('p/x.jpg', { method: 'GET', expiresInSec: 7 * 24 * 3600 + 1 }))).toBe('INVALID_INPUT');
       expect(await codeOf(store.presign('p/x.jpg', { method: 'DELETE' as 'GET', expiresInSec: 60 }))).toBe('INVALID_INPUT');
     });
+
+    it('validates the sha256 binding of a presigned PUT', async () => {
+      const sha = 'a'.repeat(64);
+      const original = `originals/SKU-1/${sha}.jpg`;
+      expect((await store.presign('p/z.jpg', { method: 'PUT', expiresInSec: 60, sha256: sha })).method).toBe('PUT');
+      expect((await store.presign(original, { method: 'PUT', expiresInSec: 60, sha256: sha })).method).toBe('PUT');
+      // An original's key names its sha256: binding it to another one is a contradiction.
+      expect(await codeOf(store.presign(original, { method: 'PUT', expiresInSec: 60, sha256: 'b'.repeat(64) }))).toBe('INVALID_INPUT');
+      expect(await codeOf(store.presign('p/z.jpg', { method: 'GET', expiresInSec: 60, sha256: sha }))).toBe('INVALID_INPUT');
+      for (const bad of ['A'.repeat(64), 'a'.repeat(63), 'zz', '']) {
+        expect(await codeOf(store.presign('p/z.jpg', { method: 'PUT', expiresInSec: 60, sha256: bad }))).toBe('INVALID_INPUT');
+      }
+    });
+
+    if (opts.upload) {
+      const upload = opts.upload;
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+      it('a presigned PUT to an original key accepts only bytes that hash to the key, and never overwrites with others', async () => {
+        const photo = Buffer.from('the real photo bytes');
+        const key = `originals/SKU-1/${sha(photo)}.jpg`;
+        const put = await store.presign(key, { method: 'PUT', expiresInSec: 300, contentType: 'image/jpeg' });
+        expect(await upload(put, photo)).toBe(true);
+        expect((await store.get(key)).equals(photo)).toBe(true);
+        // The same URL (still valid) with other bytes: refused, and the stored photo is untouched.
+        expect(await upload(put, Buffer.from('something else entirely'))).toBe(false);
+        expect((await store.get(key)).equals(photo)).toBe(true);
+        const fresh = await store.presign(`originals/SKU-2/${sha(Buffer.from('x'))}.png`, { method: 'PUT', expiresInSec: 300 });
+        expect(await upload(fresh, Buffer.from('y'))).toBe(false);
+        expect(await store.exists(`originals/SKU-2/${sha(Buffer.from('x'))}.png`)).toBe(false);
+      });
+
+      it('a PUT presigned with sha256 accepts only those bytes; an unbound PUT accepts any', async () => {
+        const bytes = Buffer.from('bound bytes');
+        const bound = await store.presign('p/bound.bin', { method: 'PUT', expiresInSec: 300, sha256: sha(bytes) });
+        expect(await upload(bound, Buffer.from('other bytes'))).toBe(false);
+        expect(await store.exists('p/bound.bin')).toBe(false);
+        expect(await upload(bound, bytes)).toBe(true);
+        expect((await store.get('p/bound.bin')).equals(bytes)).toBe(true);
+        const free = await store.presign('p/free.bin', { method: 'PUT', expiresInSec: 300 });
+        expect(await upload(free, Buffer.from('anything'))).toBe(true);
+      });
+    }
 
     it('keeps keys independent (prefix of another key)', async () => {
       await store.put('a/b.jpg', Buffer.from('1'));
