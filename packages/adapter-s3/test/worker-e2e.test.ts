@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createJobService, createMemoryJobStore, createWorker, type Segmenter } from 'jobkit';
+import { createJobService, createMemoryJobStore, createWorker, keys, type Segmenter } from 'jobkit';
 import { createFakeBackgroundGenerator, createFakeCompositor, createFakeSegmenter, createFakeStorefront } from 'jobkit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createS3ObjectStore, type S3ObjectStore } from '../src/index.js';
@@ -65,7 +65,8 @@ it('runs uploaded photos to DONE with every output stored in S3', async () => {
   for (const id of jobIds) {
     const job = (await service.getJob(id))!;
     expect(job, `${id}: ${job.errorCode} ${job.errorMessage}`).toMatchObject({ status: 'DONE' });
-    const outputs = [job.originalKey!, job.maskKey!, ...job.backgroundKeys, ...job.compositeKeys, ...job.thumbnailKeys, ...job.derivativeKeys];
+    // The cutout's quality verdict is stored beside the shared mask.
+    const outputs = [job.originalKey!, job.maskKey!, keys.maskQuality(job), ...job.backgroundKeys, ...job.compositeKeys, ...job.thumbnailKeys, ...job.derivativeKeys];
     expect(job.compositeKeys.length).toBeGreaterThan(0);
     for (const key of outputs) {
       expect(await objects.exists(key), key).toBe(true);
