@@ -1,45 +1,58 @@
-/** `npm start`: the reference server on embedded defaults (see README for the environment variables). */
+/**
+ * The reference server's entry: `npm start` (TypeScript, loaded by tsx in this one process) and, built,
+ * `node dist/main.js` (see README for the environment variables and running it in production).
+ */
 import { JobkitError } from 'jobkit';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, createStdoutLog } from './logger.js';
 import { startServer } from './server.js';
+import { stopOnSignals } from './shutdown.js';
+
+/** Beyond the drain timeout: the worker's wait for cancelled steps (≤ 5 s), releasing leases, closing. */
+const CLOSE_GRACE_MS = 10_000;
+/** How long buffered log lines may take to reach stdout before exiting. */
+const LOG_FLUSH_MS = 1_000;
 
 async function main(): Promise<void> {
+  // Output that is gone (EPIPE: the reader exited) must neither crash nor block the process; the logger
+  // stops writing on its own (createStdoutLog), these cover anything written through process.stdout/stderr.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+
   let config;
   try {
     config = loadConfig();
   } catch (e) {
     const field = JobkitError.is(e) ? e.details?.['field'] : undefined;
     process.stderr.write(`configuration error${field ? ` in ${String(field)}` : ''}: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  const logger = createLogger(config.logLevel);
-  let running;
-  try {
-    running = await startServer(config, logger);
-  } catch (e) {
-    logger.fatal({ err: e }, 'start-up failed');
-    process.exitCode = JobkitError.is(e, 'INVALID_INPUT') ? 2 : 1;
+    process.exitCode = 2;
     return;
   }
-  const server = running;
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'shutting down: finishing in-flight steps');
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+  const out = createStdoutLog();
+  const logger = createLogger(config.logLevel, out.stream);
+  const exit = async (code: number) => {
+    await out.close(LOG_FLUSH_MS);
+    process.exit(code);
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+
+  // Installed before start-up, so a signal during start-up stops the server once it is up.
+  let started: Promise<Awaited<ReturnType<typeof startServer>> | null> = Promise.resolve(null);
+  stopOnSignals({
+    logger,
+    deadlineMs: config.shutdownTimeoutMs + CLOSE_GRACE_MS,
+    stop: async () => {
+      const server = await started.catch(() => null);
+      await server?.close();
+    },
+    exit,
+  });
+  started = startServer(config, logger);
+  try {
+    await started;
+  } catch (e) {
+    logger.fatal({ err: e }, 'start-up failed');
+    await exit(JobkitError.is(e, 'INVALID_INPUT') ? 2 : 1);
+  }
 }
 
 void main();

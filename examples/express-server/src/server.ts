@@ -50,7 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
-    { url, publicUrl: origin, dataDir: runtime.paths.dataDir, adapters: runtime.adapters, worker: runtime.worker !== null, autoStart: config.autoStart },
+    { url, pid: process.pid, publicUrl: origin, dataDir: runtime.paths.dataDir, adapters: runtime.adapters, worker: runtime.worker !== null, autoStart: config.autoStart },
     'jobkit example server listening',
   );
 
