@@ -1,21 +1,30 @@
-// @jobkit/adapter-express: the jobkit HTTP API as an Express 5 Router.
-export { createJobkitRouter } from './router.js';
-export type { JobkitRouterOptions, RawWebhookHandler, RawWebhookRequest } from './options.js';
-export type { AuthOptions } from './auth.js';
-export { DEFAULT_WEBHOOK_HEADERS, type WebhookOptions } from './webhook.js';
-export { HTTP_STATUS_BY_CODE, toHttpError, toJobkitError, sendError, createErrorHandler, type HttpError, type HttpErrorBody } from './errors.js';
-export { buildOpenApiDocument, type OpenApiOptions } from './openapi.js';
-export { UPLOAD_CONTENT_TYPES, type SignedUrlVerifier } from './files.js';
-export type { PresignedPair } from './presign.js';
+// @jobkit/adapter-express: the jobkit HTTP API (@jobkit/http) as Express 5 Routers.
+export { createJobkitRouter, createJobkitDashboard, type JobkitRouterOptions } from './router.js';
+// What the routers' options and users of the old all-in-one package name, from where it lives now.
 export {
-  createJobkitMetrics,
-  instrumentWorker,
-  createMetricsHandler,
-  stepLabel,
+  DEFAULT_WEBHOOK_HEADERS,
+  HTTP_STATUS_BY_CODE,
   STEP_LABELS,
+  SafeHtml,
+  UPLOAD_CONTENT_TYPES,
+  buildOpenApiDocument,
+  createJobkitMetrics,
+  escapeHtml,
+  html,
+  instrumentWorker,
+  stepLabel,
+  toHttpError,
+  type AuthOptions,
+  type DashboardOptions,
+  type HtmlValue,
+  type HttpError,
+  type HttpErrorBody,
   type JobkitMetrics,
   type JobkitMetricsOptions,
-  type MetricsHandlerOptions,
-} from './metrics.js';
-export { createJobkitDashboard, type DashboardOptions } from './dashboard/router.js';
-export { html, escapeHtml, SafeHtml, type HtmlValue } from './dashboard/html.js';
+  type OpenApiOptions,
+  type PresignedPair,
+  type RawWebhookHandler,
+  type RawWebhookRequest,
+  type SignedUrlVerifier,
+  type WebhookOptions,
+} from '@jobkit/http';

@@ -1,98 +1,127 @@
 /**
- * createJobkitRouter: the seed's HTTP API as an Express 5 Router. Mount it under a prefix (e.g. /api)
- * WITHOUT a global JSON parser in front of the webhook routes: each route parses its own body (raw for
- * signed webhooks, JSON for management calls) so signatures are always checked on the exact bytes.
+ * createJobkitRouter / createJobkitDashboard: @jobkit/http's handlers as Express 5 Routers. Every route,
+ * the error table and the dashboard live in @jobkit/http; this file only translates Express's request
+ * (mount path, `req.ip` with `trust proxy`, a body a parser in front may have consumed) into a request
+ * record and writes the answer.
  */
-import { Router, type RequestHandler } from 'express';
-import { JobkitError, invalidInput } from 'jobkit';
-import { requireBearer, resolveAuth } from './auth.js';
-import { createErrorHandler } from './errors.js';
-import { createFilesRouter, supportsSignedFiles } from './files.js';
-import { createMetricsHandler } from './metrics.js';
-import { buildOpenApiDocument } from './openapi.js';
-import type { JobkitRouterOptions } from './options.js';
-import { createHealthRoutes } from './routes/health.js';
-import { createJobRoutes } from './routes/jobs.js';
-import { bodyBytes, createWebhookHandler, rawBody, resolveWebhook } from './webhook.js';
+import type { IncomingMessage } from 'node:http';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { invalidInput } from 'jobkit';
+import {
+  coreOf,
+  createDashboardHandler,
+  createJobkitHandler,
+  errorResponse,
+  nodeRecord,
+  writeNodeResponse,
+  type BodySource,
+  type DashboardOptions,
+  type JobkitCore,
+  type JobkitHandler,
+  type JobkitHandlerOptions,
+} from '@jobkit/http';
 
-const DEFAULT_MAX_UPLOAD = 25 * 1024 * 1024;
-
-function positiveInt(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1 || v > max) throw invalidInput(field, `must be an integer 1..${max}`);
-  return v;
+export interface JobkitRouterOptions extends Omit<JobkitHandlerOptions, 'basePath' | 'clientAddress' | 'dashboard'> {
+  /** Adds routes after jobkit's own, before the 404. */
+  extraRoutes?: (router: Router) => void;
 }
 
-/** Security headers on every response of the router. */
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.removeHeader('x-powered-by');
-  res.setHeader('x-content-type-options', 'nosniff');
-  res.setHeader('x-frame-options', 'DENY');
-  res.setHeader('referrer-policy', 'no-referrer');
-  res.setHeader('cache-control', 'no-store');
-  next();
-};
+/** What body-parser and friends leave on a request. */
+interface ParsedRequest extends IncomingMessage {
+  body?: unknown;
+  rawBody?: unknown;
+  _body?: boolean;
+}
 
-export function createJobkitRouter(opts: JobkitRouterOptions): Router {
-  if (!opts || typeof opts !== 'object') throw invalidInput('options', 'must be an object');
-  if (!opts.service || typeof opts.service.createJob !== 'function') throw invalidInput('service', 'a JobService is required');
-  if (!opts.objects || typeof opts.objects.presign !== 'function') throw invalidInput('objects', 'an ObjectStore is required');
-  const service = opts.service;
-  const objects = opts.objects;
-  const logger = (opts.logger ?? service.logger).child({ component: 'http' });
-  const webhook = resolveWebhook(opts.webhook, opts.env ?? process.env);
-  const tokens = resolveAuth(opts.auth);
-  const presignExpiresInSec = positiveInt(opts.presignExpiresInSec, 3600, 'presignExpiresInSec', 7 * 24 * 3600);
-  const maxUploadBytes = positiveInt(opts.maxUploadBytes, DEFAULT_MAX_UPLOAD, 'maxUploadBytes');
-  const jsonLimitBytes = positiveInt(opts.jsonLimitBytes, 100 * 1024, 'jsonLimitBytes');
-  if (opts.replicateWebhook !== undefined && typeof opts.replicateWebhook !== 'function') throw invalidInput('replicateWebhook', 'must be a function');
-  if (opts.extraRoutes !== undefined && typeof opts.extraRoutes !== 'function') throw invalidInput('extraRoutes', 'must be a function');
-  if (opts.metrics !== undefined && typeof opts.metrics?.render !== 'function') throw invalidInput('metrics', 'must be the result of createJobkitMetrics(...)');
-  if (webhook.unsigned) logger.warn({}, 'webhook signatures are NOT verified (webhook.allowUnsigned): local development only');
+function parserName(req: ParsedRequest): string {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (type.includes('json')) return 'a JSON body parser (express.json())';
+  if (type.includes('urlencoded')) return 'a form body parser (express.urlencoded())';
+  if (type.startsWith('text/')) return 'a text body parser (express.text())';
+  return 'a body parser';
+}
 
-  const files = supportsSignedFiles(objects);
-  const openapi = JSON.stringify(
-    buildOpenApiDocument({ files, replicateWebhook: opts.replicateWebhook !== undefined, ...(opts.metrics ? { metrics: opts.metricsPublic === true ? 'public' : 'token' } : {}) }),
-  );
-
-  const router = Router();
-  router.use(securityHeaders);
-
-  // Signed by the sender. First, as it is the hot path.
-  router.post(
-    '/webhooks/3jms/images',
-    rawBody(webhook.maxBodyBytes),
-    createWebhookHandler({ service, webhook, autoStart: opts.autoStart === true, logger, onJobQueued: opts.onJobQueued }),
-  );
-  const replicate = opts.replicateWebhook;
-  if (replicate) {
-    router.post('/webhooks/replicate', rawBody(webhook.maxBodyBytes), async (req, res) => {
-      const result = await replicate({ rawBody: bodyBytes(req.body), headers: req.headers, query: req.query as Record<string, unknown> });
-      res.status(result.status).json(result.body ?? {});
-    });
+/**
+ * The body as jobkit needs it. Untouched: read from the stream. Consumed by a parser in front: the raw bytes
+ * it kept (`req.rawBody` from `express.json({ verify })`, or `express.raw()`'s Buffer), else the parsed value
+ * (fine for JSON and form routes; signed routes answer BODY_NOT_RAW naming the parser).
+ */
+export function expressBody(req: ParsedRequest): BodySource | undefined {
+  if (req._body !== true && !req.readableEnded) return undefined;
+  const kept = req.rawBody instanceof Uint8Array ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : null;
+  if (kept) {
+    const bytes = Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength);
+    return {
+      read: async (limit) => {
+        if (bytes.length > limit) throw invalidInput('body', `request body exceeds ${limit} bytes`);
+        return bytes;
+      },
+    };
   }
+  const parser = parserName(req);
+  return {
+    parsed: { value: req.body, parser },
+    read: async () => {
+      throw invalidInput('body', `the request body was consumed by ${parser} in front of jobkit`);
+    },
+  };
+}
 
-  // Open routes.
-  router.use(createHealthRoutes(service, logger));
-  router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openapi);
+/** Express middleware for a core: answers its routes, passes anything else on to `next`. */
+function middleware(core: JobkitCore) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.removeHeader('x-powered-by');
+    const body = expressBody(req as ParsedRequest);
+    const record = nodeRecord(req, { base: req.baseUrl, url: req.url, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', secure: req.secure, ...(body ? { body } : {}) });
+    core.dispatch(record).then((r) => (r ? writeNodeResponse(req, res, r) : next()), next);
+  };
+}
+
+function coreFor(handler: JobkitHandler): JobkitCore {
+  return coreOf(handler)!.core;
+}
+
+/**
+ * The jobkit API as an Express Router. Mount it under a prefix (e.g. /api). A global JSON parser in front
+ * is fine when it keeps the raw bytes (`express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })`);
+ * without them the signed webhook answers 500 BODY_NOT_RAW naming the parser, never a signature error.
+ */
+export function createJobkitRouter(opts: JobkitRouterOptions): Router {
+  if (opts?.extraRoutes !== undefined && typeof opts.extraRoutes !== 'function') throw invalidInput('extraRoutes', 'must be a function');
+  const { extraRoutes, ...handlerOptions } = opts ?? ({} as JobkitRouterOptions);
+  const logger = (handlerOptions.logger ?? handlerOptions.service?.logger)?.child({ component: 'http' });
+  const core = coreFor(createJobkitHandler(handlerOptions));
+  const router = Router();
+  router.use(middleware(core));
+  if (extraRoutes) {
+    const extra = Router();
+    extra.use((_req, res, next) => {
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('cache-control', 'no-store');
+      next();
+    });
+    extraRoutes(extra);
+    router.use(extra);
+  }
+  router.use((req: Request, res: Response) => {
+    writeNodeResponse(req, res, core.notFound(nodeRecord(req, { base: req.baseUrl, url: req.url })));
   });
-
-  // Signed URLs of the local object store.
-  if (files) router.use(createFilesRouter(objects, maxUploadBytes));
-
-  // Prometheus: bearer token unless explicitly public (a scraper on a private network).
-  if (opts.metrics) router.get('/metrics', createMetricsHandler(opts.metrics, { auth: opts.auth, public: opts.metricsPublic === true, logger }));
-
-  // Management: bearer token.
-  router.use('/jobs', requireBearer(tokens), createJobRoutes({ service, objects, presignExpiresInSec, jsonLimitBytes, logger, onJobQueued: opts.onJobQueued }));
-
-  opts.extraRoutes?.(router);
-
-  router.use((req, _res, next) => {
-    next(new JobkitError('NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
+  // Errors of extra routes leave in the same JSON shape as jobkit's own.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return void res.destroy();
+    writeNodeResponse(req, res, errorResponse(err, logger!, { method: req.method, route: req.baseUrl + req.path }));
   });
-  router.use(createErrorHandler(logger, service));
   return router;
 }
 
+/**
+ * The operator dashboard as its own Express Router (mount it e.g. at /dashboard, next to — not inside —
+ * the API router). Behind a proxy, set `app.set('trust proxy', …)` so `req.ip` and `req.secure` are the
+ * client's: the sign-in throttle counts wrong tokens per address, and the cookie is Secure on https.
+ */
+export function createJobkitDashboard(opts: DashboardOptions): Router {
+  const core = coreFor(createDashboardHandler(opts));
+  const router = Router();
+  router.use(middleware(core));
+  return router;
+}

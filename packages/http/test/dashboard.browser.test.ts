@@ -1,9 +1,10 @@
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core, against the example-style
- * stack (SQLite + local files + sharp + worker). Screenshots go to a temp directory, or to docs/ with
- * UPDATE_SCREENSHOTS=1:
+ * stack (SQLite + local files + sharp + worker, review policy "always") served by toNodeHandler on
+ * node:http (the route suites cover every transport; this runs once). Screenshots go to a temp directory,
+ * or to docs/ with UPDATE_SCREENSHOTS=1:
  *
- *   UPDATE_SCREENSHOTS=1 npx vitest run --project adapter-express test/dashboard.browser.test.ts
+ *   UPDATE_SCREENSHOTS=1 npx vitest run --project http test/dashboard.browser.test.ts
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -13,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from 'jobkit';
-import { productPhoto, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
-import { TOKEN } from './helpers.js';
+import { productPhoto, startDashboardStack, type DashboardStack } from './support/dashboard-stack.js';
+import { TOKEN } from './support/servers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Locally a missing browser is a loud skip; in CI it fails the suite.
@@ -35,13 +36,14 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
 
   beforeAll(async () => {
     if (missing) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
-    stack = await startDashboardStack();
+    // Every cut waits in REVIEW: the test approves and rejects through the review queue.
+    stack = await startDashboardStack({ service: { review: 'always' } });
     profile = await mkdtemp(path.join(tmpdir(), 'jobkit-chromium-'));
     shots = process.env['UPDATE_SCREENSHOTS'] === '1' ? DOCS : await mkdtemp(path.join(tmpdir(), 'jobkit-shots-'));
     await mkdir(shots, { recursive: true });
 
-    // Three photos through the worker to DONE, one whose bytes do not match its sha256 (FAILED by the
-    // worker), one failed by an operator before it started.
+    // Three photos through the worker to REVIEW (one approved here, so it goes on to DONE), one whose bytes do
+    // not match its sha256 (FAILED by the worker), one failed by an operator before it started.
     const [ball, box, mug, corrupt] = await Promise.all([0, 1, 2, 3].map((i) => productPhoto(i)));
     jobs.ball = await stack.addJob({ sku: 'BALL-1001', bytes: ball! });
     jobs.box = await stack.addJob({ sku: 'BOX-2002', theme: 'warm', bytes: box! });
@@ -49,8 +51,11 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     jobs.corrupt = await stack.addJob({ sku: 'VASE-4004', bytes: corrupt!, sha256: 'f'.repeat(64) });
     jobs.stopped = await stack.addJob({ sku: 'LAMP-5005', theme: 'studio', bytes: await productPhoto(4), start: false });
     await stack.service.failJob(jobs.stopped.id, { code: 'SEGMENT_FAILED', message: 'AI provider timed out' });
-    const settled = await stack.settle([jobs.ball.id, jobs.box.id, jobs.mug.id, jobs.corrupt.id], 90_000);
-    expect(settled.map((j) => j.status)).toEqual(['DONE', 'DONE', 'DONE', 'FAILED']);
+    const held = await stack.settle([jobs.ball.id, jobs.box.id, jobs.mug.id, jobs.corrupt.id], 90_000);
+    expect(held.map((j) => j.status)).toEqual(['REVIEW', 'REVIEW', 'REVIEW', 'FAILED']);
+    await stack.service.approveJob(jobs.ball.id);
+    stack.worker.wake();
+    expect((await stack.settle([jobs.ball.id])).map((j) => j.status)).toEqual(['DONE']);
 
     // A fresh --user-data-dir: Playwright passes it for a persistent context.
     context = await chromium.launchPersistentContext(profile, {
@@ -125,14 +130,15 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     for (const sku of ['BALL-1001', 'BOX-2002', 'MUG-3003', 'VASE-4004', 'LAMP-5005']) expect(text).toContain(sku);
     await expect(page.textContent(`tr[data-job="${jobs.corrupt.id}"] .chip`)).resolves.toBe('FAILED');
     await expect(page.textContent(`tr[data-job="${jobs.ball.id}"] .chip`)).resolves.toBe('DONE');
-    // Thumbnails of the three finished jobs, through presigned /api/files URLs.
+    await expect(page.textContent(`tr[data-job="${jobs.box.id}"] .chip`)).resolves.toBe('REVIEW');
+    // Thumbnails of the three composited jobs, through presigned /api/files URLs.
     await allImagesLoaded('table.jobs img.thumb');
     await expect(page.locator('table.jobs img.thumb').count()).resolves.toBe(3);
     const src = await page.getAttribute('table.jobs img.thumb', 'src');
     expect(src).toMatch(new RegExp(`^${stack.url}/api/files/thumbs/`));
     const cards = await page.textContent('.cards');
     expect(cards).toContain('Failure rate');
-    expect(cards).toContain('40.0%'); // 2 failed of 5 finished
+    expect(cards).toContain('66.7%'); // 2 failed of 3 finished
     await screenshot('jobs');
 
     // Filters: status and SKU.
@@ -160,9 +166,45 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     for (const status of ['QUEUED', 'SEGMENTING', 'BG GENERATING', 'COMPOSITING', 'SHOPIFY PUSH', 'DONE']) expect(history).toContain(status);
     await screenshot('job');
 
+    // The cutout's quality, with what the gate (or the policy) said.
+    await expect(page.textContent('.facts')).resolves.toContain('Cutout quality');
     await page.goto(`${stack.dashboard}/jobs/${jobs.corrupt.id}`);
     await expect(page.textContent('.errorbox')).resolves.toContain('CHECKSUM_MISMATCH');
   });
+
+  it('review queue: each held cut on a checkerboard beside its composites, with its reasons; approve and reject with CSRF', async () => {
+    await page.goto(`${stack.dashboard}/review`);
+    const items = page.locator('section.review-item');
+    await expect(items.count()).resolves.toBe(2);
+    await allImagesLoaded('section.review-item img');
+    for (const id of [jobs.box.id, jobs.mug.id]) {
+      const item = `section.review-item[data-job="${id}"]`;
+      expect(await page.$$eval(`${item} img.checker`, (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([expect.stringContaining('linear-gradient')]);
+      expect(await page.locator(`${item} .gallery img:not(.checker)`).count()).toBeGreaterThan(0);
+      await expect(page.textContent(`${item} .reasons`)).resolves.toContain('every job is reviewed');
+      await expect(page.getAttribute(`${item} .quality`, 'data-score')).resolves.toMatch(/^[01](\.\d+)?$/);
+    }
+    // No hosted segmenter configured: the reject form offers no "retry with hosted segmenter".
+    expect(await page.locator('input[name=retryWith]').count()).toBe(0);
+    await screenshot('review');
+
+    // A forged POST (valid session, no CSRF token) changes nothing.
+    const forged = await page.request.post(`${stack.dashboard}/jobs/${jobs.box.id}/approve`, { form: { from: 'review' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+    expect((await stack.service.requireJob(jobs.box.id)).status).toBe('REVIEW');
+
+    await Promise.all([page.waitForNavigation(), page.click(`section.review-item[data-job="${jobs.box.id}"] button[data-action=approve]`)]);
+    expect(page.url()).toBe(`${stack.dashboard}/review`);
+    await expect(page.textContent('.flash.ok')).resolves.toContain('approved');
+    await expect(items.count()).resolves.toBe(1);
+
+    await page.fill(`section.review-item[data-job="${jobs.mug.id}"] input[name=reason]`, 'the handle is cut off');
+    await Promise.all([page.waitForNavigation(), page.click(`section.review-item[data-job="${jobs.mug.id}"] button[data-action=reject]`)]);
+    await expect(page.textContent('.flash.ok')).resolves.toContain('rejected');
+    await expect(page.textContent('.empty-state')).resolves.toContain('Nothing waits for review');
+    expect(await stack.service.requireJob(jobs.mug.id)).toMatchObject({ status: 'FAILED', errorCode: 'REJECTED', errorMessage: 'the handle is cut off' });
+    expect((await stack.settle([jobs.box.id])).map((j) => j.status)).toEqual(['DONE']);
+  }, 90_000);
 
   it('refuses a POST without the CSRF token (403) and leaves the job alone', async () => {
     // page.request shares the browser's cookies: the session is valid, only the CSRF token is missing.
@@ -173,7 +215,7 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     expect((await stack.service.requireJob(jobs.stopped.id)).status).toBe('FAILED');
   });
 
-  it('retries a failed job with its button, starts it, and follows it to DONE without a reload', async () => {
+  it('retries a failed job with its button, starts it, and follows it to REVIEW without a reload', async () => {
     await page.goto(`${stack.dashboard}/jobs/${jobs.stopped.id}`);
     await expect(page.textContent('.jobhead .chip')).resolves.toBe('FAILED');
     await Promise.all([page.waitForNavigation(), page.click('button[data-action=retry]')]);
@@ -184,8 +226,8 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     await Promise.all([page.waitForNavigation(), page.click('button[data-action=start]')]);
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
-    // The page polls and swaps its live region: DONE and the composites appear with no navigation.
-    await page.waitForFunction(() => document.querySelector('.jobhead .chip')?.textContent === 'DONE', undefined, { timeout: 60_000, polling: 200 });
+    // The page polls and swaps its live region: REVIEW (policy "always") and the composites appear with no navigation.
+    await page.waitForFunction(() => document.querySelector('.jobhead .chip')?.textContent === 'REVIEW', undefined, { timeout: 60_000, polling: 200 });
     await allImagesLoaded('.composites img');
     expect(await page.locator('.composites img').count()).toBe(4);
     expect(navigations).toBe(0);

@@ -1,19 +1,20 @@
 /** The dashboard over plain HTTP: sessions, CSRF, headers, escaping, JSON endpoints (the browser test covers the UI). */
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService } from 'jobkit';
 import { createFakeClock, type FakeClock } from 'jobkit/testing';
-import { createJobkitDashboard, html, SafeHtml, type DashboardOptions } from '../src/index.js';
+import { createDashboardHandler, html, SafeHtml, type DashboardOptions } from '../src/index.js';
 import { SCRIPT, STYLESHEET } from '../src/dashboard/assets.js';
-import { TOKEN, TOKEN_2 } from './helpers.js';
+import { TOKEN, TOKEN_2 } from './support/servers.js';
+import { TRANSPORTS, type Transport } from './support/transports.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function start(options: Partial<DashboardOptions> = {}, trustProxy = false): Promise<{ base: string; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
+type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+async function start(t: Transport, options: Partial<DashboardOptions> = {}): Promise<{ base: string; fetch: Fetch; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
   const clock = createFakeClock('2026-05-01T10:00:00.000Z');
   const objects = createMemoryObjectStore();
   const service = createJobService({ store: createMemoryJobStore(), clock, objects });
@@ -23,18 +24,14 @@ async function start(options: Partial<DashboardOptions> = {}, trustProxy = false
     await objects.put(`originals/${sku}/${SHA}.jpg`, Buffer.from(`photo ${sku}`));
     return service.createJob({ sku, sha256: SHA, originalKey: `originals/${sku}/${SHA}.jpg` });
   };
-  const app = express();
-  if (trustProxy) app.set('trust proxy', 'loopback');
-  app.use('/ops', createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options }));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => server.once('listening', () => r()));
-  closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ops`, service, clock, queued, createJob };
+  const served = await t.serve(() => [{ at: '/ops', dashboard: { service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options } }]);
+  closers.push(() => served.close());
+  return { base: `${served.url}/ops`, fetch: served.fetch, service, clock, queued, createJob };
 }
 
 const form = (data: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(data).toString() });
 
-async function login(base: string, token = TOKEN): Promise<{ cookie: string; csrf: string; setCookie: string }> {
+async function login(fetch: Fetch, base: string, token = TOKEN): Promise<{ cookie: string; csrf: string; setCookie: string }> {
   const { body, ...headers } = form({ token });
   const res = await fetch(`${base}/login`, { method: 'POST', headers, body, redirect: 'manual' });
   expect(res.status).toBe(303);
@@ -48,24 +45,20 @@ async function login(base: string, token = TOKEN): Promise<{ cookie: string; csr
 
 const SHA = 'b'.repeat(64);
 
-describe('dashboard over HTTP', () => {
-  it('login sets an HttpOnly SameSite=Strict cookie scoped to the mount path; Secure behind https', async () => {
-    const { base } = await start();
-    const { setCookie } = await login(base);
+describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
+  it('login sets an HttpOnly SameSite=Strict cookie scoped to the mount path; Secure when asked', async () => {
+    const { base, fetch } = await start(t);
+    const { setCookie } = await login(fetch, base);
     expect(setCookie).toMatch(/^jobkit_session=[A-Za-z0-9_-]{43}; Path=\/ops; Max-Age=28800; HttpOnly; SameSite=Strict$/);
     // Any of the configured tokens works (rotation).
-    await login(base, TOKEN_2);
+    await login(fetch, base, TOKEN_2);
 
-    const proxied = await start({}, true);
-    const { body, ...headers } = form({ token: TOKEN });
-    const res = await fetch(`${proxied.base}/login`, { method: 'POST', headers: { ...headers, 'x-forwarded-proto': 'https' }, body, redirect: 'manual' });
-    expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
-    const forced = await start({ secureCookie: true });
-    expect((await login(forced.base)).setCookie).toMatch(/; Secure$/);
+    const forced = await start(t, { secureCookie: true });
+    expect((await login(forced.fetch, forced.base)).setCookie).toMatch(/; Secure$/);
   });
 
   it('without a session: pages redirect to the login page, JSON endpoints answer 401', async () => {
-    const { base } = await start();
+    const { base, fetch } = await start(t);
     const page = await fetch(`${base}/`, { redirect: 'manual' });
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/ops/login');
@@ -79,7 +72,7 @@ describe('dashboard over HTTP', () => {
   });
 
   it('security headers on every page; assets are hashed and immutable', async () => {
-    const { base } = await start();
+    const { base, fetch } = await start(t);
     const res = await fetch(`${base}/login`);
     expect(res.headers.get('content-security-policy')).toBe(
       "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
@@ -98,8 +91,8 @@ describe('dashboard over HTTP', () => {
     expect((await fetch(`${base}/assets/app.js`, { redirect: 'manual' })).status).toBe(303); // unknown asset → behind the session
   });
 
-  it('refuses wrong tokens with 401 and rate-limits repeated failures', async () => {
-    const { base } = await start({ maxLoginFailuresPerMinute: 3 });
+  it('throttles wrong tokens (429 past the limit) but never refuses the right one', async () => {
+    const { base, fetch } = await start(t, { maxLoginFailuresPerMinute: 3 });
     const { body, ...headers } = form({ token: 'wrong-token-wrong-token' });
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${base}/login`, { method: 'POST', headers, body });
@@ -107,16 +100,22 @@ describe('dashboard over HTTP', () => {
       expect(res.headers.get('set-cookie')).toBeNull();
       expect(await res.text()).toContain('That token is not valid.');
     }
-    const limited = await fetch(`${base}/login`, { method: 'POST', headers, body: new URLSearchParams({ token: TOKEN }).toString() });
+    const limited = await fetch(`${base}/login`, { method: 'POST', headers, body, redirect: 'manual' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Every client here shares one address (as behind a proxy without trust proxy): the operator still gets in.
+    const right = await fetch(`${base}/login`, { method: 'POST', headers, body: new URLSearchParams({ token: TOKEN }).toString(), redirect: 'manual' });
+    expect(right.status).toBe(303);
+    expect(right.headers.get('set-cookie')).toMatch(/^jobkit_session=/);
+    // A right sign-in clears the address's failures.
+    expect((await fetch(`${base}/login`, { method: 'POST', headers, body, redirect: 'manual' })).status).toBe(401);
   });
 
   it('every POST needs the session CSRF token: form field or x-csrf-token header', async () => {
-    const { base, service, queued, createJob } = await start();
+    const { base, fetch, service, queued, createJob } = await start(t);
     const { job } = await createJob('CSRF-1');
-    const { cookie, csrf } = await login(base);
-    const other = await login(base);
+    const { cookie, csrf } = await login(fetch, base);
+    const other = await login(fetch, base);
     expect(other.csrf).not.toBe(csrf);
 
     for (const data of [{}, { _csrf: 'nope' }, { _csrf: other.csrf }] as Array<Record<string, string>>) {
@@ -158,11 +157,11 @@ describe('dashboard over HTTP', () => {
   });
 
   it('escapes every value (error messages are attacker-controlled through the API)', async () => {
-    const { base, service, createJob } = await start();
+    const { base, fetch, service, createJob } = await start(t);
     const { job } = await createJob('XSS-1');
     const evil = `<img src=x onerror="alert(1)"> & '"`;
     await service.failJob(job.id, { code: 'SEGMENT_FAILED', message: evil });
-    const { cookie } = await login(base);
+    const { cookie } = await login(fetch, base);
     const page = await (await fetch(`${base}/jobs/${job.id}`, { headers: { cookie } })).text();
     expect(page).not.toContain('<img src=x');
     expect(page).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;&quot;');
@@ -172,8 +171,8 @@ describe('dashboard over HTTP', () => {
   });
 
   it('sessions expire; the overview JSON carries a fingerprint that changes with the jobs', async () => {
-    const { base, service, clock, createJob } = await start({ sessionTtlMs: 60_000 });
-    const { cookie } = await login(base);
+    const { base, fetch, service, clock, createJob } = await start(t, { sessionTtlMs: 60_000 });
+    const { cookie } = await login(fetch, base);
     const first = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number };
     expect(first.total).toBe(0);
     await createJob('FP-1');
@@ -186,16 +185,16 @@ describe('dashboard over HTTP', () => {
   });
 
   it('unknown jobs are a 404 page; bad options fail at creation', async () => {
-    const { base } = await start();
-    const { cookie } = await login(base);
+    const { base, fetch } = await start(t);
+    const { cookie } = await login(fetch, base);
     const res = await fetch(`${base}/jobs/AAAAAAAAAAAAAAAAAAAAA`, { headers: { cookie } });
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('Not found');
     const service = createJobService({ store: createMemoryJobStore() });
     const objects = createMemoryObjectStore();
-    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: ['short'] } })).toThrow(/auth\.tokens\.0/);
-    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN] }, imageOrigins: ['javascript:alert(1)'] })).toThrow(/imageOrigins\.0/);
-    expect(() => createJobkitDashboard({ service, objects, auth: { tokens: [TOKEN] }, pollIntervalMs: 10 })).toThrow(/pollIntervalMs/);
+    expect(() => createDashboardHandler({ service, objects, auth: { tokens: ['short'] } })).toThrow(/auth\.tokens\.0/);
+    expect(() => createDashboardHandler({ service, objects, auth: { tokens: [TOKEN] }, imageOrigins: ['javascript:alert(1)'] })).toThrow(/imageOrigins\.0/);
+    expect(() => createDashboardHandler({ service, objects, auth: { tokens: [TOKEN] }, pollIntervalMs: 10 })).toThrow(/pollIntervalMs/);
   });
 });
 

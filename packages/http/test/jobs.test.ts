@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { JobkitError, createMemoryJobStore, type Job, type JobEvent, type JobStore, type Logger } from 'jobkit';
-import { TOKEN, TOKEN_2, errorOf, photo, type TestServer, useServers } from './helpers.js';
+import { TOKEN, TOKEN_2, errorOf, photo, type TestServer, useServers } from './support/servers.js';
+import { TRANSPORTS } from './support/transports.js';
 
 const server = useServers();
+
+describe.each(TRANSPORTS)('$name', (t) => {
 
 async function newJob(s: TestServer, sku = 'SKU-1', extra: Record<string, unknown> = {}): Promise<Job> {
   const res = await s.deliver(photo(sku, extra));
@@ -12,7 +16,7 @@ const jobOf = async (res: Response) => ((await res.json()) as { job: Job }).job;
 
 describe('authentication of the management endpoints', () => {
   it('refuses a missing or wrong token with 401 and changes nothing', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     const calls: Array<[string, string, unknown?]> = [
       ['GET', `/jobs/${job.id}`],
@@ -24,7 +28,7 @@ describe('authentication of the management endpoints', () => {
     ];
     for (const [method, p, body] of calls) {
       for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`]) {
-        const res = await fetch(`${s.api}${p}`, {
+        const res = await s.fetch(`${s.api}${p}`, {
           method,
           headers: { ...(authorization ? { authorization } : {}), 'content-type': 'application/json' },
           ...(body ? { body: JSON.stringify(body) } : {}),
@@ -37,16 +41,16 @@ describe('authentication of the management endpoints', () => {
   });
 
   it('accepts each of several tokens', async () => {
-    const s = await server({ auth: { tokens: [TOKEN, TOKEN_2] } });
+    const s = await server(t, { auth: { tokens: [TOKEN, TOKEN_2] } });
     for (const t of [TOKEN, TOKEN_2]) {
-      expect((await fetch(`${s.api}/jobs`, { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+      expect((await s.fetch(`${s.api}/jobs`, { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
     }
   });
 });
 
 describe('reading jobs', () => {
   it('GET /jobs/:id, /jobs/:id/events, 404 and a malformed id', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     expect(await jobOf(await s.authed(`/jobs/${job.id}`))).toMatchObject({ id: job.id, status: 'NEW' });
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST' });
@@ -58,7 +62,7 @@ describe('reading jobs', () => {
   });
 
   it('GET /jobs filters, paginates and caps the limit; GET /jobs/stats', async () => {
-    const s = await server();
+    const s = await server(t);
     for (let i = 0; i < 5; i++) await newJob(s, `LIST-${i}`);
     await newJob(s, 'LIST-0', { theme: 'studio' });
     const page = (await (await s.authed('/jobs?limit=2&offset=1')).json()) as { jobs: Job[]; total: number; limit: number; offset: number };
@@ -82,7 +86,7 @@ describe('reading jobs', () => {
 describe('starting jobs', () => {
   it('worker: NEW → QUEUED, repeat → 200 with the job, external afterwards → 409', async () => {
     const queued: string[] = [];
-    const s = await server({ onJobQueued: (j) => queued.push(j.id) });
+    const s = await server(t, { onJobQueued: (j) => queued.push(j.id) });
     const job = await newJob(s);
     const first = await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'worker' } });
     expect(first.status).toBe(200);
@@ -96,17 +100,21 @@ describe('starting jobs', () => {
   });
 
   it('external: SEGMENTING with presigned original and mask URLs that work', async () => {
-    const s = await server();
-    const job = await newJob(s);
+    const s = await server(t);
+    const bytes = Buffer.from('fake jpeg bytes');
+    const job = await newJob(s, 'SKU-1', { sha256: createHash('sha256').update(bytes).digest('hex') });
     const res = await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
     const body = (await res.json()) as { job: Job; urls: { original: { key: string; put: string; get: string; putHeaders: Record<string, string> }; mask: { key: string; put: string; get: string } } };
     expect(body.job).toMatchObject({ status: 'SEGMENTING', driver: 'external', originalKey: `originals/SKU-1/${job.sha256}.jpg` });
     expect(body.urls.original.key).toBe(body.job.originalKey);
     expect(body.urls.mask.key).toBe(`masks/SKU-1/${job.sha256}.png`);
-    const bytes = Buffer.from('fake jpeg bytes');
-    const put = await fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: bytes });
+    // An original's key names its sha256: other bytes are refused and nothing is stored.
+    const forged = await s.fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: Buffer.from('other bytes') });
+    expect(await errorOf(forged)).toMatchObject({ status: 422, code: 'CHECKSUM_MISMATCH' });
+    expect(await s.objects.exists(body.urls.original.key)).toBe(false);
+    const put = await s.fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: bytes });
     expect(put.status).toBe(200);
-    const get = await fetch(body.urls.original.get);
+    const get = await s.fetch(body.urls.original.get);
     expect(get.status).toBe(200);
     expect(Buffer.from(await get.arrayBuffer())).toEqual(bytes);
     // Repeat: the same job and fresh URLs; the other driver is a conflict.
@@ -119,7 +127,7 @@ describe('starting jobs', () => {
 
 describe('presign', () => {
   it('builds keys with keys.* and validates kind, variant and aspect', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
     const presign = (json: unknown) => s.authed(`/jobs/${job.id}/presign`, { method: 'POST', json });
@@ -156,7 +164,7 @@ describe('presign', () => {
   });
 
   it('issues only GET URLs for worker-driven jobs', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST' });
     expect((await s.authed(`/jobs/${job.id}/presign`, { method: 'POST', json: { kind: 'mask', type: 'get' } })).status).toBe(200);
@@ -167,7 +175,7 @@ describe('presign', () => {
 describe('step results of an outside orchestrator', () => {
   const K = (s: string) => s;
   it('walks an external job to DONE with the seed field names', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
     const sha = job.sha256;
@@ -183,7 +191,7 @@ describe('step results of an outside orchestrator', () => {
   });
 
   it('accepts the camelCase names, refuses both names at once, bad keys and out-of-order steps', async () => {
-    const s = await server();
+    const s = await server(t);
     const job = await newJob(s);
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
     const step = (name: string, json: unknown) => s.authed(`/jobs/${job.id}/${name}`, { method: 'POST', json });
@@ -206,7 +214,7 @@ describe('step results of an outside orchestrator', () => {
   });
 
   it('refuses step results for worker-driven and unstarted jobs with 409', async () => {
-    const s = await server();
+    const s = await server(t);
     const worker = await newJob(s, 'W');
     await s.authed(`/jobs/${worker.id}/start`, { method: 'POST' });
     const fresh = await newJob(s, 'N');
@@ -220,7 +228,7 @@ describe('step results of an outside orchestrator', () => {
 describe('fail and retry', () => {
   it('fails a job and retries it from the step that failed', async () => {
     const queued: string[] = [];
-    const s = await server({ onJobQueued: (j) => queued.push(j.id) });
+    const s = await server(t, { onJobQueued: (j) => queued.push(j.id) });
     const job = await newJob(s);
     await s.authed(`/jobs/${job.id}/start`, { method: 'POST' });
     expect(await errorOf(await s.authed(`/jobs/${job.id}/retry`, { method: 'POST' }))).toMatchObject({ status: 409, code: 'INVALID_TRANSITION' });
@@ -237,10 +245,10 @@ describe('fail and retry', () => {
 
 describe('body parsing, errors and headers', () => {
   it('management bodies: malformed JSON 400, wrong content type 415, too large 413 — all as JSON errors', async () => {
-    const s = await server({ jsonLimitBytes: 1024 });
+    const s = await server(t, { jsonLimitBytes: 1024 });
     const job = await newJob(s);
     const post = (body: string, type: string) =>
-      fetch(`${s.api}/jobs/${job.id}/fail`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type }, body });
+      s.fetch(`${s.api}/jobs/${job.id}/fail`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type }, body });
     expect(await errorOf(await post('{"code": ', 'application/json'))).toMatchObject({ status: 400, code: 'INVALID_INPUT', field: 'body' });
     expect(await errorOf(await post('code=X', 'application/x-www-form-urlencoded'))).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(await errorOf(await post('{}', 'text/plain'))).toMatchObject({ status: 415 });
@@ -249,14 +257,14 @@ describe('body parsing, errors and headers', () => {
   });
 
   it('unknown routes are 404 JSON; responses carry security headers and no x-powered-by', async () => {
-    const s = await server();
-    const res = await fetch(`${s.api}/nope`);
+    const s = await server(t);
+    const res = await s.fetch(`${s.api}/nope`);
     expect(await errorOf(res)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-powered-by')).toBeNull();
     const authed = await s.authed('/jobs/a1/b2/c3');
     expect(authed.status).toBe(404);
-    const health = await fetch(`${s.api}/healthz`);
+    const health = await s.fetch(`${s.api}/healthz`);
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
     expect(health.headers.get('x-powered-by')).toBeNull();
   });
@@ -282,7 +290,7 @@ describe('body parsing, errors and headers', () => {
         return base.get(id);
       },
     });
-    const s = await server({ store, logger });
+    const s = await server(t, { store, logger });
     failure = new Error('disk on fire at /var/secret/path');
     const res = await s.authed('/jobs/abc123');
     const text = await res.text();
@@ -309,11 +317,12 @@ describe('health and readiness', () => {
         if (down) throw new Error('connection refused');
       },
     });
-    const s = await server({ store });
-    expect(await (await fetch(`${s.api}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${s.api}/readyz`)).status).toBe(200);
+    const s = await server(t, { store });
+    expect(await (await s.fetch(`${s.api}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await s.fetch(`${s.api}/readyz`)).status).toBe(200);
     down = true;
-    expect(await errorOf(await fetch(`${s.api}/readyz`))).toMatchObject({ status: 503, code: 'STORAGE_FAILED' });
-    expect((await fetch(`${s.api}/healthz`)).status).toBe(200);
+    expect(await errorOf(await s.fetch(`${s.api}/readyz`))).toMatchObject({ status: 503, code: 'STORAGE_FAILED' });
+    expect((await s.fetch(`${s.api}/healthz`)).status).toBe(200);
   });
+});
 });

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, keys, type JobService, type Worker } from 'jobkit';
+import { JOB_STATUSES, createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, keys, type JobService, type Worker } from 'jobkit';
 import { createFakeBackgroundGenerator, createFakeClock, createFakeCompositor, createFakeSegmenter, createFakeStorefront, type FakeClock } from 'jobkit/testing';
-import { createJobkitMetrics, createJobkitRouter, instrumentWorker, type JobkitMetrics } from '../src/index.js';
-import { SECRET, TOKEN } from './helpers.js';
+import { createJobkitMetrics, instrumentWorker, type JobkitMetrics } from '../src/index.js';
+import { SECRET, TOKEN } from './support/servers.js';
+import { TRANSPORTS, type Transport } from './support/transports.js';
 
 interface Sample {
   name: string;
@@ -38,7 +37,16 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function stack(): Promise<{ service: JobService; worker: Worker; clock: FakeClock; metrics: JobkitMetrics; api: string; upload(sku: string, i: number): Promise<string> }> {
+/** Serves the API (with metrics) on `t` at /api; `fetch` goes through the transport. */
+async function serveApi(t: Transport, options: { service: JobService; metrics: JobkitMetrics; metricsPublic?: boolean }) {
+  const served = await t.serve(() => [
+    { at: '/api', api: { service: options.service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] }, metrics: options.metrics, metricsPublic: options.metricsPublic ?? false } },
+  ]);
+  closers.push(() => served.close());
+  return { api: `${served.url}/api`, fetch: served.fetch };
+}
+
+async function stack(t: Transport): Promise<{ service: JobService; worker: Worker; clock: FakeClock; metrics: JobkitMetrics; api: string; fetch: (url: string, init?: RequestInit) => Promise<Response>; upload(sku: string, i: number): Promise<string> }> {
   const clock = createFakeClock('2026-03-10T08:00:00.000Z');
   const objects = createMemoryObjectStore();
   const service = createJobService({ store: createMemoryJobStore(), clock, objects });
@@ -54,18 +62,14 @@ async function stack(): Promise<{ service: JobService; worker: Worker; clock: Fa
   });
   const metrics = createJobkitMetrics({ service });
   closers.push(async () => instrumentWorker(worker, metrics)());
-  const app = express();
-  app.use('/api', createJobkitRouter({ service, objects, webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] }, metrics }));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => server.once('listening', () => r()));
-  closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  const { api, fetch } = await serveApi(t, { service, metrics });
   return {
     service,
     worker,
     clock,
     metrics,
     api,
+    fetch,
     async upload(sku, i) {
       const bytes = Buffer.from(`photo ${sku} ${i}`);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -77,9 +81,9 @@ async function stack(): Promise<{ service: JobService; worker: Worker; clock: Fa
   };
 }
 
-describe('GET /metrics', () => {
+describe.each(TRANSPORTS)('GET /metrics ($name)', (t) => {
   it('exposes job gauges, step histograms and provider counters with bounded labels', async () => {
-    const s = await stack();
+    const s = await stack(t);
     const instrumented = instrumentWorker(s.worker, s.metrics);
     closers.push(async () => instrumented());
 
@@ -95,7 +99,7 @@ describe('GET /metrics', () => {
     await s.upload('SKU-C', 3); // stays QUEUED: nobody runs the worker again
     s.clock.advance(90_000);
 
-    const res = await fetch(`${s.api}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await s.fetch(`${s.api}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -105,7 +109,8 @@ describe('GET /metrics', () => {
     expect(value(m, 'jobkit_jobs', { status: 'FAILED' })).toBe(1);
     expect(value(m, 'jobkit_jobs', { status: 'QUEUED' })).toBe(1);
     expect(value(m, 'jobkit_jobs', { status: 'NEW' })).toBe(0);
-    expect(m.filter((x) => x.name === 'jobkit_jobs')).toHaveLength(8);
+    expect(m.filter((x) => x.name === 'jobkit_jobs')).toHaveLength(JOB_STATUSES.length);
+    expect(value(m, 'jobkit_jobs', { status: 'REVIEW' })).toBe(0);
     expect(value(m, 'jobkit_queue_depth')).toBe(1);
     expect(value(m, 'jobkit_oldest_queued_job_age_seconds')).toBe(90);
     // Spend: segment 0.01 + backgrounds 0.02, for each of the two jobs that got that far.
@@ -133,30 +138,26 @@ describe('GET /metrics', () => {
   });
 
   it('needs the API token unless metricsPublic, and answers 503 when the store cannot be read', async () => {
-    const s = await stack();
-    expect((await fetch(`${s.api}/metrics`)).status).toBe(401);
-    const wrong = await fetch(`${s.api}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    const s = await stack(t);
+    expect((await s.fetch(`${s.api}/metrics`)).status).toBe(401);
+    const wrong = await s.fetch(`${s.api}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'invalid API token' } });
 
-    const app = express();
-    app.use('/api', createJobkitRouter({ service: s.service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] }, metrics: s.metrics, metricsPublic: true }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    closers.push(() => new Promise<void>((r) => server.close(() => r())));
-    const open = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/metrics`;
-    const res = await fetch(open);
+    const pub = await serveApi(t, { service: s.service, metrics: s.metrics, metricsPublic: true });
+    const open = `${pub.api}/metrics`;
+    const res = await pub.fetch(open);
     expect(res.status).toBe(200);
-    const doc = (await (await fetch(open.replace('/metrics', '/openapi.json'))).json()) as { paths: Record<string, { get: { security?: unknown[] } }> };
+    const doc = (await (await pub.fetch(open.replace('/metrics', '/openapi.json'))).json()) as { paths: Record<string, { get: { security?: unknown[] } }> };
     expect(doc.paths['/metrics']!.get.security).toEqual([]);
-    const secured = (await (await fetch(`${s.api}/openapi.json`)).json()) as { paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }> };
+    const secured = (await (await s.fetch(`${s.api}/openapi.json`)).json()) as { paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }> };
     expect(secured.paths['/metrics']!.get.security).toBeUndefined();
     expect(Object.keys(secured.paths['/metrics']!.get.responses).sort()).toEqual(['200', '401', '503']);
     expect(value(parseExposition(await res.text()), 'jobkit_queue_depth')).toBe(0);
 
     // The store fails: the scrape is 503 (target down), not a page of stale zeros.
     s.service.store.stats = () => Promise.reject(new Error('database is locked'));
-    const down = await fetch(open);
+    const down = await pub.fetch(open);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ error: { code: 'STORAGE_FAILED', message: 'metrics unavailable' } });
   });
@@ -172,5 +173,35 @@ describe('GET /metrics', () => {
     expect(text).toContain('shop_jobs{status="NEW"} 0');
     expect(text).toContain('shop_process_cpu_user_seconds_total');
     expect(() => createJobkitMetrics({ service, prefix: 'bad prefix' })).toThrow(/prefix/);
+  });
+});
+
+describe('cutout quality histogram', () => {
+  it('observes the quality of each finished segmentation from the worker\'s job:step events', async () => {
+    const service = createJobService({ store: createMemoryJobStore() });
+    const metrics = createJobkitMetrics({ service });
+    const listeners: Array<(e: unknown) => void> = [];
+    const worker = {
+      on: ((event: string, fn: (e: unknown) => void) => {
+        if (event === 'job:step') listeners.push(fn);
+        return () => undefined;
+      }) as Worker['on'],
+    };
+    const stop = instrumentWorker(worker, metrics);
+    const step = (from: string, quality: unknown, skipped = false) => {
+      for (const l of listeners) l({ job: { status: 'BG_GENERATING', quality }, from, durationMs: 10, costUsd: 0, skipped });
+    };
+    step('SEGMENTING', { score: 0.95, reasons: [] });
+    step('SEGMENTING', { score: 0.42, reasons: ['low-coverage: the product covers 0.4 % of the frame'] });
+    step('SEGMENTING', null); // no gate ran
+    step('SEGMENTING', { score: 0.9, reasons: [] }, true); // a re-run found the mask: counted the first time
+    step('COMPOSITING', { score: 0.95, reasons: [] }); // quality is carried along, observed once
+    const m = parseExposition(await metrics.render());
+    expect(value(m, 'jobkit_cutout_quality_score_count')).toBe(2);
+    expect(value(m, 'jobkit_cutout_quality_score_sum')).toBeCloseTo(1.37, 6);
+    expect(value(m, 'jobkit_cutout_quality_score_bucket', { le: '0.5' })).toBe(1);
+    expect(value(m, 'jobkit_cutout_quality_score_bucket', { le: '0.6' })).toBe(1);
+    expect(value(m, 'jobkit_cutout_quality_score_bucket', { le: '1' })).toBe(2);
+    stop();
   });
 });

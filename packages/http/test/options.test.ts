@@ -1,12 +1,12 @@
-import express, { type Router } from 'express';
 import { describe, expect, it } from 'vitest';
-import { JobkitError, createJobService, createLocalObjectStore, createMemoryJobStore, createMemoryObjectStore } from 'jobkit';
-import { createJobkitRouter, type JobkitRouterOptions, type RawWebhookRequest } from '../src/index.js';
-import { SECRET, TOKEN, errorOf, photo, type TestServer, useServers } from './helpers.js';
+import { JobkitError, JOB_STATUSES, createJobService, createMemoryJobStore, createMemoryObjectStore } from 'jobkit';
+import { createJobkitHandler, type JobkitHandlerOptions, type RawWebhookRequest } from '../src/index.js';
+import { SECRET, TOKEN, errorOf, photo, useServers } from './support/servers.js';
+import { TRANSPORTS } from './support/transports.js';
 
 const server = useServers();
 
-function base(): JobkitRouterOptions {
+function base(): JobkitHandlerOptions {
   const service = createJobService({ store: createMemoryJobStore() });
   return { service, objects: createMemoryObjectStore(), webhook: { secrets: SECRET }, auth: { tokens: [TOKEN] }, env: {} };
 }
@@ -20,81 +20,89 @@ function fieldOf(fn: () => unknown): string | undefined {
   throw new Error('expected a throw');
 }
 
-describe('router options', () => {
+describe('handler options', () => {
   it('refuses to start without a webhook secret unless allowUnsigned (never in production)', () => {
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: {} }))).toBe('webhook.secrets');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: { secrets: [] } }))).toBe('webhook.secrets');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: { secrets: ['  '] } }))).toBe('webhook.secrets.0');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: { allowUnsigned: true }, env: { NODE_ENV: 'production' } }))).toBe('webhook.allowUnsigned');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: { allowUnsigned: true, secrets: SECRET } }))).toBe('webhook.allowUnsigned');
-    expect(() => createJobkitRouter({ ...base(), webhook: { allowUnsigned: true }, env: { NODE_ENV: 'development' } })).not.toThrow();
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: {} }))).toBe('webhook.secrets');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: { secrets: [] } }))).toBe('webhook.secrets');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: { secrets: ['  '] } }))).toBe('webhook.secrets.0');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: { allowUnsigned: true }, env: { NODE_ENV: 'production' } }))).toBe('webhook.allowUnsigned');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: { allowUnsigned: true, secrets: SECRET } }))).toBe('webhook.allowUnsigned');
+    expect(() => createJobkitHandler({ ...base(), webhook: { allowUnsigned: true }, env: { NODE_ENV: 'development' } })).not.toThrow();
   });
 
   it('refuses missing or weak API tokens and other bad options', () => {
-    expect(fieldOf(() => createJobkitRouter({ ...base(), auth: { tokens: [] } }))).toBe('auth.tokens');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), auth: undefined as never }))).toBe('auth.tokens');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), auth: { tokens: ['short'] } }))).toBe('auth.tokens.0');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), service: undefined as never }))).toBe('service');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), objects: undefined as never }))).toBe('objects');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), maxUploadBytes: 0 }))).toBe('maxUploadBytes');
-    expect(fieldOf(() => createJobkitRouter({ ...base(), webhook: { secrets: SECRET, toleranceSec: -1 } }))).toBe('webhook.toleranceSec');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), auth: { tokens: [] } }))).toBe('auth.tokens');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), auth: undefined as never }))).toBe('auth.tokens');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), auth: { tokens: ['short'] } }))).toBe('auth.tokens.0');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), service: undefined as never }))).toBe('service');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), objects: undefined as never }))).toBe('objects');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), maxUploadBytes: 0 }))).toBe('maxUploadBytes');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), presignExpiresInSec: 8 * 24 * 3600 }))).toBe('presignExpiresInSec');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), autoStart: 'yes' as never }))).toBe('autoStart');
+    expect(fieldOf(() => createJobkitHandler({ ...base(), webhook: { secrets: SECRET, toleranceSec: -1 } }))).toBe('webhook.toleranceSec');
+    expect(() => createJobkitHandler({ ...base(), basePath: 'api' })).toThrow(/basePath/);
   });
 
+  it('strips basePath when the request carries it and takes other paths as already relative', async () => {
+    const handler = createJobkitHandler({ ...base(), basePath: '/shop/api/' });
+    expect((await handler(new Request('http://x.test/shop/api/healthz'))).status).toBe(200);
+    expect((await handler(new Request('http://x.test/healthz'))).status).toBe(200);
+    const missing = await handler(new Request('http://x.test/shop/api/nope'));
+    expect(await errorOf(missing)).toMatchObject({ status: 404, message: 'no route GET /shop/api/nope' });
+  });
+});
+
+describe.each(TRANSPORTS)('$name', (t) => {
   it('accepts unsigned deliveries only with allowUnsigned', async () => {
-    const s = await server({ webhook: { allowUnsigned: true }, env: {} });
-    const res = await fetch(`${s.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(photo()) });
+    const s = await server(t, { webhook: { allowUnsigned: true }, env: {} });
+    const res = await s.fetch(`${s.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(photo()) });
     expect(res.status).toBe(201);
   });
 
-  it('mounts /files only for stores that verify signed requests', async () => {
-    const app = express();
-    app.use('/api', createJobkitRouter(base()));
-    const srv = app.listen(0, '127.0.0.1');
-    await new Promise((r) => srv.once('listening', r));
-    const { port } = srv.address() as { port: number };
-    const res = await fetch(`http://127.0.0.1:${port}/api/files/masks/x.png?method=GET&expires=1&signature=00`);
+  it('serves /files only for stores that verify signed requests', async () => {
+    const s = await server(t, { objects: createMemoryObjectStore() });
+    const res = await s.fetch(`${s.api}/files/masks/x.png?method=GET&expires=1&signature=00`);
     expect(res.status).toBe(404);
-    const doc = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await s.fetch(`${s.api}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(doc.paths['/files/{key}']).toBeUndefined();
-    srv.closeAllConnections();
-    await new Promise((r) => srv.close(r));
-    expect(createLocalObjectStore({ dir: '/tmp/x' }).verifyRequest).toBeTypeOf('function');
   });
 
-  it('passes the raw body of /webhooks/replicate to the hook, and extraRoutes run before the 404', async () => {
+  it('passes the exact bytes of /webhooks/replicate to the hook; its errors go through the error table', async () => {
     const seen: RawWebhookRequest[] = [];
-    const s = await server({
+    const s = await server(t, {
       replicateWebhook: async (req) => {
         seen.push(req);
         return { status: 202, body: { ok: true } };
       },
-      extraRoutes: (router: Router) => {
-        router.get('/custom', (_req, res) => {
-          res.json({ custom: true });
-        });
-      },
     });
     const raw = '{"id":"p1",  "status":"succeeded"}';
-    const res = await fetch(`${s.api}/webhooks/replicate?job=abc`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' }, body: raw });
+    const res = await s.fetch(`${s.api}/webhooks/replicate?job=abc`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' }, body: raw });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ ok: true });
     expect(seen[0]!.rawBody.toString('utf8')).toBe(raw);
     expect(seen[0]!.headers['webhook-id']).toBe('msg_1');
     expect(seen[0]!.query).toEqual({ job: 'abc' });
-    expect(await (await fetch(`${s.api}/custom`)).json()).toEqual({ custom: true });
-    const failing = await server({
+    // A compressed body is refused before the hook sees it (its signature covers the bytes sent).
+    const gz = await s.fetch(`${s.api}/webhooks/replicate`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: raw });
+    expect(await errorOf(gz)).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(seen).toHaveLength(1);
+    const failing = await server(t, {
       replicateWebhook: async () => {
         throw new Error('boom');
       },
     });
-    expect(await errorOf(await fetch(`${failing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({ status: 500, code: 'INTERNAL' });
+    expect(await errorOf(await failing.fetch(`${failing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({ status: 500, code: 'INTERNAL' });
+    const refusing = await server(t, {
+      replicateWebhook: async () => {
+        throw new JobkitError('SIGNATURE_INVALID', 'bad signature');
+      },
+    });
+    expect(await errorOf(await refusing.fetch(`${refusing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({ status: 401, code: 'SIGNATURE_INVALID' });
   });
-});
 
-describe('GET /openapi.json', () => {
-  it('is an OpenAPI 3.1 document listing every path, with resolvable $refs', async () => {
-    const s = await server({ replicateWebhook: async () => ({ status: 202, body: {} }) });
-    const res = await fetch(`${s.api}/openapi.json`);
+  it('GET /openapi.json is an OpenAPI 3.1 document listing every path, with resolvable $refs', async () => {
+    const s = await server(t, { replicateWebhook: async () => ({ status: 202, body: {} }) });
+    const res = await s.fetch(`${s.api}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Record<string, unknown>> } };
@@ -106,11 +114,13 @@ describe('GET /openapi.json', () => {
         '/jobs',
         '/jobs/stats',
         '/jobs/{id}',
+        '/jobs/{id}/approve',
         '/jobs/{id}/backgrounds',
         '/jobs/{id}/composite',
         '/jobs/{id}/events',
         '/jobs/{id}/fail',
         '/jobs/{id}/presign',
+        '/jobs/{id}/reject',
         '/jobs/{id}/retry',
         '/jobs/{id}/segmentation',
         '/jobs/{id}/shopify',
@@ -127,6 +137,15 @@ describe('GET /openapi.json', () => {
     expect(webhook.required.sort()).toEqual(['imageUrl', 'sha256', 'sku']);
     const presign = doc.components.schemas['PresignRequest'] as { properties: Record<string, { enum?: string[] }> };
     expect(presign.properties['kind']!.enum).toEqual(['original', 'mask', 'bg', 'composite', 'thumb']);
+    // The job as the API returns it: every status (REVIEW included) and the cutout's quality.
+    const job = doc.components.schemas['Job'] as { properties: Record<string, { enum?: string[]; anyOf?: unknown[] }>; required: string[] };
+    expect(job.properties['status']!.enum).toEqual([...JOB_STATUSES]);
+    expect(job.properties['status']!.enum).toContain('REVIEW');
+    expect(job.required).toContain('quality');
+    expect(JSON.stringify(job.properties['quality'])).toContain('"score"');
+    const reject = doc.components.schemas['RejectJobRequest'] as { required: string[]; properties: Record<string, { enum?: string[] }> };
+    expect(reject.required).toEqual(['reason']);
+    expect(reject.properties['retryWith']!.enum).toEqual(['hosted']);
     const text = JSON.stringify(doc);
     for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)) expect(doc.components.schemas[m[1]!], m[1]).toBeDefined();
     expect(text).not.toContain('$schema":"https://json-schema.org/draft/2020-12/schema","type"');
