@@ -1,6 +1,6 @@
 /** The dashboard over plain HTTP: sessions, CSRF, headers, escaping, JSON endpoints (the browser test covers the UI). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService } from 'jobkit';
+import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService, type JobServiceOptions } from 'jobkit';
 import { createFakeClock, type FakeClock } from 'jobkit/testing';
 import { createDashboardHandler, html, SafeHtml, type DashboardOptions } from '../src/index.js';
 import { SCRIPT, STYLESHEET } from '../src/dashboard/assets.js';
@@ -14,10 +14,10 @@ afterEach(async () => {
 
 type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-async function start(t: Transport, options: Partial<DashboardOptions> = {}): Promise<{ base: string; fetch: Fetch; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
+async function start(t: Transport, options: Partial<DashboardOptions> = {}, serviceOptions: Partial<JobServiceOptions> = {}): Promise<{ base: string; fetch: Fetch; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
   const clock = createFakeClock('2026-05-01T10:00:00.000Z');
   const objects = createMemoryObjectStore();
-  const service = createJobService({ store: createMemoryJobStore(), clock, objects });
+  const service = createJobService({ store: createMemoryJobStore(), clock, objects, ...serviceOptions });
   const queued: string[] = [];
   // Jobs from "uploaded" originals: the service checks that the original is in the object store.
   const createJob = async (sku: string) => {
@@ -154,6 +154,67 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     expect((await fetch(`${base}/api/overview`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('review queue: lists held cuts with their reasons; approve and reject need the CSRF token', async () => {
+    const { base, fetch, service, queued, createJob } = await start(t, {}, { review: 'always' });
+    const hold = async (sku: string) => {
+      const { job } = await createJob(sku);
+      await service.startJob(job.id, { driver: 'external' });
+      await service.completeSegmentation(job.id, { maskKey: `masks/${sku}/${SHA}.png`, quality: { score: 0.41, reasons: ['low-coverage: the product covers 0.4 % of the frame'] } });
+      await service.completeBackgrounds(job.id, { backgroundKeys: [`backgrounds/default/${sku}/${SHA}_1.jpg`] });
+      return service.completeComposite(job.id, { compositeKeys: [`composites/default/${sku}/${SHA}_1x1_1_master.jpg`] });
+    };
+    const a = await hold('REVIEW-A');
+    const b = await hold('REVIEW-B');
+    expect([a.status, b.status]).toEqual(['REVIEW', 'REVIEW']);
+    const { cookie, csrf } = await login(fetch, base);
+    const queue = await fetch(`${base}/review`, { headers: { cookie } });
+    expect(queue.status).toBe(200);
+    const text = await queue.text();
+    for (const job of [a, b]) expect(text).toContain(`data-job="${job.id}"`);
+    expect(text).toContain('low-coverage: the product covers 0.4 % of the frame');
+    expect(text).toContain('class="quality doubtful" data-score="0.41"');
+    expect(text).not.toContain('name="retryWith"'); // no hosted segmenter configured
+    expect(((await (await fetch(`${base}/api/review`, { headers: { cookie } })).json()) as { total: number }).total).toBe(2);
+
+    const post = (id: string, action: string, data: Record<string, string>) => {
+      const { body, ...headers } = form(data);
+      return fetch(`${base}/jobs/${id}/${action}`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
+    };
+    expect((await post(a.id, 'approve', { from: 'review' })).status).toBe(403);
+    expect((await post(b.id, 'reject', { from: 'review', reason: 'wrong', _csrf: 'forged' })).status).toBe(403);
+    expect((await service.requireJob(a.id)).status).toBe('REVIEW');
+
+    const approved = await post(a.id, 'approve', { from: 'review', _csrf: csrf });
+    expect(approved.status).toBe(303);
+    expect(approved.headers.get('location')).toBe('/ops/review');
+    expect((await service.requireJob(a.id)).status).toBe('SHOPIFY_PUSH');
+    expect(queued).toEqual([]); // an external job: no worker to wake
+    // A reject without a reason is refused with a message, and changes nothing.
+    expect((await post(b.id, 'reject', { _csrf: csrf, reason: ' ' })).status).toBe(303);
+    expect(await (await fetch(`${base}/jobs/${b.id}`, { headers: { cookie } })).text()).toMatch(/class="flash error"[^>]*>[^<]*give a reason/);
+    expect((await service.requireJob(b.id)).status).toBe('REVIEW');
+    expect((await post(b.id, 'reject', { _csrf: csrf, reason: 'the cap is missing' })).status).toBe(303);
+    expect(await service.requireJob(b.id)).toMatchObject({ status: 'FAILED', errorCode: 'REJECTED', errorMessage: 'the cap is missing' });
+    // The job page shows the score and the reasons.
+    const page = await (await fetch(`${base}/jobs/${b.id}`, { headers: { cookie } })).text();
+    expect(page).toContain('Cutout quality');
+    expect(page).toContain('low-coverage: the product covers 0.4 % of the frame');
+    expect(await (await fetch(`${base}/review`, { headers: { cookie } })).text()).toContain('Nothing waits for review');
+  });
+
+  it('offers "retry with hosted segmenter" when the service has one', async () => {
+    const { base, fetch, service, createJob } = await start(t, {}, { review: 'always', hostedSegmenter: true });
+    const { job } = await createJob('HOSTED-1');
+    await service.startJob(job.id, { driver: 'external' });
+    await service.completeSegmentation(job.id, { maskKey: `masks/HOSTED-1/${SHA}.png` });
+    await service.completeBackgrounds(job.id, { backgroundKeys: ['backgrounds/1.jpg'] });
+    await service.completeComposite(job.id, { compositeKeys: ['composites/1.jpg'] });
+    const { cookie } = await login(fetch, base);
+    for (const path of ['/review', `/jobs/${job.id}`]) {
+      expect(await (await fetch(`${base}${path}`, { headers: { cookie } })).text()).toContain('name="retryWith" value="hosted"');
+    }
   });
 
   it('escapes every value (error messages are attacker-controlled through the API)', async () => {

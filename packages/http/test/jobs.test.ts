@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { JobkitError, createMemoryJobStore, type Job, type JobEvent, type JobStore, type Logger } from 'jobkit';
+import { JobkitError, createMemoryJobStore, createMemoryObjectStore, createWorker, keys, type Job, type JobEvent, type JobStore, type Logger } from 'jobkit';
+import { createFakeBackgroundGenerator, createFakeCompositor, createFakeSegmenter, createFakeStorefront } from 'jobkit/testing';
 import { TOKEN, TOKEN_2, errorOf, photo, type TestServer, useServers } from './support/servers.js';
 import { TRANSPORTS } from './support/transports.js';
 
@@ -222,6 +223,72 @@ describe('step results of an outside orchestrator', () => {
       expect(await errorOf(await s.authed(`/jobs/${id}/segmentation`, { method: 'POST', json: { maskKey: 'masks/x.png' } }))).toMatchObject({ status: 409, code: 'INVALID_TRANSITION' });
     }
     expect((await s.service.requireJob(worker.id)).status).toBe('QUEUED');
+  });
+});
+
+describe('review: approve and reject', () => {
+  /** An external job walked to COMPOSITING → REVIEW (policy "always") over the API. */
+  async function heldJob(s: TestServer, sku: string): Promise<Job> {
+    const job = await newJob(s, sku);
+    await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
+    const step = (name: string, json: unknown) => s.authed(`/jobs/${job.id}/${name}`, { method: 'POST', json });
+    await step('segmentation', { maskKey: `masks/${sku}/${job.sha256}.png` });
+    await step('backgrounds', { backgroundKeys: ['backgrounds/1.jpg'] });
+    const held = await jobOf(await step('composite', { compositeKeys: ['composites/1.jpg'] }));
+    expect(held).toMatchObject({ status: 'REVIEW', quality: null });
+    return held;
+  }
+
+  it('approve: REVIEW → SHOPIFY_PUSH; 409 outside REVIEW, 401 without a token', async () => {
+    const s = await server(t, { serviceOptions: { review: 'always' } });
+    const job = await heldJob(s, 'REV-1');
+    const listed = (await (await s.authed('/jobs?status=REVIEW')).json()) as { jobs: Job[]; total: number };
+    expect(listed.jobs.map((j) => j.id)).toEqual([job.id]);
+    expect(((await (await s.authed('/jobs/stats')).json()) as { byStatus: Record<string, number> }).byStatus['REVIEW']).toBe(1);
+    expect(await errorOf(await s.fetch(`${s.api}/jobs/${job.id}/approve`, { method: 'POST' }))).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect(await jobOf(await s.authed(`/jobs/${job.id}/approve`, { method: 'POST' }))).toMatchObject({ id: job.id, status: 'SHOPIFY_PUSH' });
+    expect(await errorOf(await s.authed(`/jobs/${job.id}/approve`, { method: 'POST' }))).toMatchObject({ status: 409, code: 'INVALID_TRANSITION' });
+    expect(await errorOf(await s.authed('/jobs/nope1234/approve', { method: 'POST' }))).toMatchObject({ status: 404 });
+  });
+
+  it('reject: REVIEW → FAILED with REJECTED and the reason; bad bodies 400, outside REVIEW 409, nothing changed', async () => {
+    const s = await server(t, { serviceOptions: { review: 'always' } });
+    const job = await heldJob(s, 'REV-2');
+    const reject = (json?: unknown) => s.authed(`/jobs/${job.id}/reject`, { method: 'POST', ...(json === undefined ? {} : { json }) });
+    expect(await errorOf(await reject())).toMatchObject({ status: 400, field: 'reason' });
+    expect(await errorOf(await reject({ reason: '   ' }))).toMatchObject({ status: 400, field: 'reason' });
+    expect(await errorOf(await reject({ reason: 'x', retryWith: 'remove.bg' }))).toMatchObject({ status: 400, field: 'retryWith' });
+    expect(await errorOf(await reject({ reason: 'x', extra: 1 }))).toMatchObject({ status: 400, field: 'body' });
+    // No hosted segmenter configured: asking for one is refused.
+    expect(await errorOf(await reject({ reason: 'halo around the cap', retryWith: 'hosted' }))).toMatchObject({ status: 400, field: 'retryWith' });
+    expect((await s.service.requireJob(job.id)).status).toBe('REVIEW');
+    const rejected = await jobOf(await reject({ reason: 'the cap is missing' }));
+    expect(rejected).toMatchObject({ status: 'FAILED', errorCode: 'REJECTED', errorMessage: 'the cap is missing', failedStatus: 'REVIEW' });
+    expect(await errorOf(await reject({ reason: 'again' }))).toMatchObject({ status: 409, code: 'INVALID_TRANSITION' });
+  });
+
+  it('reject with retryWith "hosted" sends a worker job back to SEGMENTING and wakes the worker', async () => {
+    const queued: string[] = [];
+    const s = await server(t, { serviceOptions: { review: 'always', hostedSegmenter: true }, onJobQueued: (j) => queued.push(j.id) });
+    const objects = createMemoryObjectStore();
+    const worker = createWorker({
+      service: s.service,
+      objects,
+      segmenter: createFakeSegmenter(),
+      backgrounds: createFakeBackgroundGenerator(),
+      compositor: createFakeCompositor(),
+      storefront: createFakeStorefront(),
+    });
+    const bytes = Buffer.from('a product photo');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const originalKey = keys.original({ sku: 'REV-3', sha256 }, 'jpg');
+    await objects.put(originalKey, bytes);
+    const held = await s.service.createJob({ sku: 'REV-3', sha256, originalKey, autoStart: true });
+    await worker.runUntilIdle();
+    expect((await s.service.requireJob(held.job.id)).status).toBe('REVIEW');
+    const again = await jobOf(await s.authed(`/jobs/${held.job.id}/reject`, { method: 'POST', json: { reason: 'halo around the cap', retryWith: 'hosted' } }));
+    expect(again).toMatchObject({ status: 'SEGMENTING', segmentWith: 'hosted', quality: null, maskKey: null });
+    expect(queued).toEqual([held.job.id]);
   });
 });
 
