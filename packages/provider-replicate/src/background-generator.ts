@@ -28,6 +28,7 @@ export const DEFAULT_BACKGROUND_PRICING: Pricing = { kind: 'per-output', usdPerO
 export const DEFAULT_PROMPT_SUFFIX = 'empty scene with no product and no objects in the foreground, no people, no text, no watermark';
 
 export interface BackgroundInputContext {
+  /** The request; for a top-up prediction `req.count` is the number of images still missing. */
   req: BackgroundRequest;
   theme: Theme;
   /** theme.prompt + promptSuffix. */
@@ -49,6 +50,12 @@ export interface ReplicateBackgroundGeneratorOptions extends ReplicateRuntimeOpt
   buildInput?: (c: BackgroundInputContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Most images one prediction can return (flux-schnell: 4); more variants are INVALID_INPUT. */
   maxOutputsPerPrediction?: number;
+  /**
+   * Follow-up predictions when one returns fewer images than asked: flux-schnell's safety checker drops
+   * flagged images (and bills only those it returns). The delivered images are kept and only the missing
+   * ones are asked for; after this many top-ups the step fails (BACKGROUND_FAILED, not retryable). Default 2.
+   */
+  topUpPredictions?: number;
   pricing?: Pricing;
 }
 
@@ -75,6 +82,8 @@ export function replicateBackgroundGeneratorOn(
   const build = opts.buildInput ?? defaultBackgroundInput;
   const maxOutputs = opts.maxOutputsPerPrediction ?? 4;
   if (!Number.isInteger(maxOutputs) || maxOutputs < 1) throw invalidInput('maxOutputsPerPrediction', 'must be an integer ≥ 1');
+  const topUps = opts.topUpPredictions ?? 2;
+  if (!Number.isInteger(topUps) || topUps < 0 || topUps > 10) throw invalidInput('topUpPredictions', 'must be an integer in [0, 10]');
   return {
     name: 'replicate',
     async generate(req: BackgroundRequest, ctx: ProviderContext): Promise<BackgroundResult | PendingResult> {
@@ -92,17 +101,19 @@ export function replicateBackgroundGeneratorOn(
           model,
           pricing,
           expectedOutputs: req.count,
-          buildInput: async () =>
-            build({ req, theme, prompt: suffix ? `${theme.prompt}, ${suffix}` : theme.prompt, aspectRatio, imageInput: toUrl }),
+          topUps,
+          // A top-up asks only for the missing images: `req.count` is what this prediction must return.
+          buildInput: async (count) =>
+            build({ req: count === req.count ? req : { ...req, count }, theme, prompt: suffix ? `${theme.prompt}, ${suffix}` : theme.prompt, aspectRatio, imageInput: toUrl }),
         },
         ctx,
       );
       if ('pending' in result) return result;
       const backgrounds = result.outputs.slice(0, req.count);
       if (!backgrounds.every((b) => isJpeg(b) || isPng(b) || isWebp(b))) {
-        throw new JobkitError('BACKGROUND_FAILED', `Replicate prediction ${result.predictionId} returned an output that is not an image`, {
+        throw new JobkitError('BACKGROUND_FAILED', `Replicate prediction ${result.predictionIds.join(', ')} returned an output that is not an image`, {
           retryable: false,
-          details: { predictionId: result.predictionId },
+          details: { predictionId: result.predictionId, predictionIds: result.predictionIds },
         });
       }
       return { backgrounds, costUsd: result.costUsd };

@@ -1,15 +1,17 @@
 /**
- * One paid prediction per step, resumable: resume `ctx.previousRef` when it can still give a result,
- * otherwise create (rate limited) and record the id before any waiting; then either wait (sync) or
- * hand back a PendingResult (webhook); download the outputs at once; report cost. See provider-ref.ts
- * for when a recorded prediction counts as spent.
+ * The predictions of one step, resumable: resume `ctx.previousRef` when it can still give a result,
+ * otherwise create (rate limited) and record the id before any waiting; then either wait (sync) or hand
+ * back a PendingResult (webhook); download the outputs at once; report cost. A prediction that succeeds
+ * with fewer outputs than asked is kept and topped up by another that asks only for the missing ones
+ * (bounded by `topUps`). Every prediction's cost is counted once: with its ref when it is kept or spent,
+ * in the step result for the last one. See provider-ref.ts for the ref format.
  */
 import type { Prediction } from 'replicate';
 import { JobkitError, type PendingResult, type ProviderContext } from 'jobkit';
 import { toJobkitError, type StepErrorCode } from './error-mapping.js';
 import { downloadOutput, isGoneError, outputUrls } from './output-download.js';
 import { predictionCost, type Pricing } from './pricing.js';
-import { activeRef, parseProviderRef, spentRef } from './provider-ref.js';
+import { formatProviderRef, parseProviderRef } from './provider-ref.js';
 import { webhookUrlFor, type ReplicateRuntime } from './runtime.js';
 import { formatModelRef, type ModelRef } from './model-ref.js';
 
@@ -17,15 +19,25 @@ export interface PredictionTask {
   step: StepErrorCode;
   model: ModelRef;
   pricing: Pricing;
-  /** Built only when a new prediction is created (a resume needs no input). */
-  buildInput: () => Promise<Record<string, unknown>>;
-  /** Minimum number of outputs a successful prediction must have (default 1). */
+  /** Input for a new prediction that must return `count` outputs (a resume needs none). */
+  buildInput: (count: number) => Promise<Record<string, unknown>>;
+  /** Outputs the step needs (default 1). */
   expectedOutputs?: number;
+  /**
+   * Follow-up predictions allowed when one succeeds with fewer outputs than asked (a safety checker dropped
+   * some): the delivered outputs are kept and only the missing ones are asked for. Default 0: a short result
+   * is a failure.
+   */
+  topUps?: number;
 }
 
 export interface PredictionOutcome {
+  /** The last prediction. */
   predictionId: string;
+  /** Every prediction whose outputs are in `outputs`, oldest first. */
+  predictionIds: string[];
   outputs: Buffer[];
+  /** What the step result reports: the last prediction's cost (kept ones were recorded with their ref). */
   costUsd: number;
 }
 
@@ -75,16 +87,32 @@ function errorText(error: unknown): string {
 
 export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, ctx: ProviderContext): Promise<PredictionOutcome | PendingResult> {
   const { step } = task;
+  const needed = task.expectedOutputs ?? 1;
+  const topUps = task.topUps ?? 0;
   const model = formatModelRef(task.model);
   const log = ctx.logger.child({ provider: 'replicate', model });
   const mapCtx = (action: string, signal: AbortSignal | undefined = ctx.signal) => ({ step, action, signal, now: ctx.clock.now() });
   const requestSignal = (): AbortSignal => AbortSignal.any([ctx.signal, AbortSignal.timeout(rt.requestTimeoutMs)]);
+  /** Predictions whose outputs are kept (cost recorded), oldest first; part of every ref written. */
+  const kept: string[] = [];
+  /** Their outputs, in order. */
+  const delivered: Buffer[] = [];
 
   const getPrediction = async (id: string): Promise<Prediction> => {
     try {
       return asPrediction(await rt.client.predictions.get(id, { signal: requestSignal() }), step);
     } catch (err) {
       throw toJobkitError(err, mapCtx(`polling prediction ${id}`));
+    }
+  };
+
+  /** The prediction, or null when Replicate does not know it (404). */
+  const findPrediction = async (id: string): Promise<Prediction | null> => {
+    try {
+      return await getPrediction(id);
+    } catch (err) {
+      if (JobkitError.is(err) && err.details?.status === 404) return null;
+      throw err;
     }
   };
 
@@ -106,45 +134,64 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   /** What Replicate bills for `p`: its active time (per-second models) or the images it returned (per-output). */
   const billed = (p: Prediction): number => predictionCost(task.pricing, activeSeconds(p), imageCount(p));
 
-  /**
-   * Marks `p` spent and records what it cost in the same write: a later try sees the mark and neither
-   * resumes it nor counts it again. Throws when the write fails (the next try then records it).
-   */
-  const recordSpent = async (p: Prediction): Promise<number> => {
+  /** Writes `ref` and `p`'s cost in one job write, so a later try that reads the ref never counts it again. */
+  const recordWithCost = async (ref: string, p: Prediction): Promise<number> => {
     const costUsd = billed(p);
-    await ctx.recordRef(spentRef(p.id), costUsd > 0 ? { costUsd } : undefined);
+    await ctx.recordRef(ref, costUsd > 0 ? { costUsd } : undefined);
+    return costUsd;
+  };
+
+  /** Marks `p` spent (it gives no result) and records its cost. Throws when the write fails. */
+  const recordSpent = async (p: Prediction, keep: readonly string[] = kept): Promise<number> => {
+    const costUsd = await recordWithCost(formatProviderRef(keep, { predictionId: p.id, spent: true }), p);
     if (costUsd > 0) log.info({ predictionId: p.id, status: p.status, costUsd }, 'replicate prediction billed without a usable result; cost recorded');
     return costUsd;
   };
 
   /** recordSpent on the way to reporting a failure: a failed write is logged, the failure still thrown. */
-  const markSpent = async (p: Prediction): Promise<number> => {
+  const markSpent = async (p: Prediction, keep: readonly string[] = kept): Promise<number> => {
     try {
-      return await recordSpent(p);
+      return await recordSpent(p, keep);
     } catch (err) {
       log.warn({ predictionId: p.id, err: String(err) }, 'could not mark the replicate prediction as spent');
       return billed(p);
     }
   };
 
-  /** The recorded prediction when it can still give a result, else null (a new one is needed). */
-  const resume = async (): Promise<Prediction | null> => {
-    if (!ctx.previousRef) return null;
-    const ref = parseProviderRef(ctx.previousRef);
-    if (!ref) {
-      log.warn({ providerRef: ctx.previousRef }, 'ignoring a provider ref that is not a Replicate prediction id');
-      return null;
-    }
-    if (ref.spent) return null;
-    let p: Prediction;
-    try {
-      p = await getPrediction(ref.predictionId);
-    } catch (err) {
-      if (JobkitError.is(err) && err.details?.status === 404) {
-        log.warn({ predictionId: ref.predictionId }, 'recorded replicate prediction not found; creating a new one');
-        return null;
+  const download = (urls: string[]): Promise<Buffer[]> =>
+    Promise.all(
+      urls.map((url) =>
+        downloadOutput(url, { fetch: rt.fetch, step, signal: ctx.signal, timeoutMs: rt.requestTimeoutMs, maxBytes: rt.maxOutputBytes, now: () => ctx.clock.now() }),
+      ),
+    );
+
+  /** Re-reads the outputs of predictions an earlier try kept; those gone since are dropped (and asked for again). */
+  const restoreKept = async (ids: string[]): Promise<void> => {
+    for (const id of ids) {
+      const p = await findPrediction(id);
+      let outputs: Buffer[] = [];
+      if (p && p.status === 'succeeded' && !p.data_removed) {
+        try {
+          outputs = await download(outputUrls(p.output, step));
+        } catch (err) {
+          if (!isGoneError(err)) throw err;
+        }
       }
-      throw err;
+      if (outputs.length === 0) {
+        log.warn({ predictionId: id }, 'outputs of a kept replicate prediction are gone; asking for them again');
+        continue;
+      }
+      kept.push(id);
+      delivered.push(...outputs);
+    }
+  };
+
+  /** The recorded prediction when it can still give a result, else null (a new one is needed). */
+  const resume = async (id: string): Promise<Prediction | null> => {
+    const p = await findPrediction(id);
+    if (!p) {
+      log.warn({ predictionId: id }, 'recorded replicate prediction not found; creating a new one');
+      return null;
     }
     if (p.status === 'canceled' || p.status === 'aborted') {
       // Billed for the time it ran before the cancel.
@@ -161,8 +208,8 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     return p;
   };
 
-  const create = async (): Promise<Prediction> => {
-    const input = await task.buildInput();
+  const create = async (count: number): Promise<Prediction> => {
+    const input = await task.buildInput(count);
     const webhook = rt.mode === 'webhook' ? { webhook: webhookUrlFor(rt, ctx.jobId), webhook_events_filter: ['completed' as const] } : {};
     const wait = rt.mode === 'sync' && rt.syncWaitSec > 0 ? rt.syncWaitSec : false;
     // Deliberately not aborted by ctx.signal: once sent, the run may exist; we want its id to cancel it.
@@ -179,13 +226,13 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       throw e;
     }
     try {
-      await ctx.recordRef(activeRef(created.id));
+      await ctx.recordRef(formatProviderRef(kept, { predictionId: created.id }));
     } catch (err) {
       // Nobody could resume it: stop paying for it.
       await cancelQuietly(created.id);
       throw err;
     }
-    log.info({ predictionId: created.id, status: created.status }, 'replicate prediction created');
+    log.info({ predictionId: created.id, status: created.status, outputs: count }, 'replicate prediction created');
     if (ctx.signal.aborted) return cancelled(created.id);
     return created;
   };
@@ -226,8 +273,8 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     }
   };
 
-  const collect = async (p: Prediction): Promise<PredictionOutcome> => {
-    const predictTime = p.metrics?.predict_time;
+  /** The downloaded outputs of a finished prediction; failures are reported once (spent mark + cost). */
+  const collect = async (p: Prediction): Promise<Buffer[]> => {
     if (p.status === 'failed') {
       const costUsd = await markSpent(p);
       const message = errorText(p.error);
@@ -241,24 +288,8 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       throw new JobkitError(step, `Replicate prediction ${p.id} was ${p.status}`, { retryable: true, details: { predictionId: p.id, costUsd } });
     }
     const urls = outputUrls(p.output, step);
-    if (urls.length < (task.expectedOutputs ?? 1)) {
-      await markSpent(p);
-      throw new JobkitError(step, `Replicate prediction ${p.id} returned ${urls.length} outputs, expected ${task.expectedOutputs}`, { retryable: true });
-    }
-    let outputs: Buffer[];
     try {
-      outputs = await Promise.all(
-        urls.map((url) =>
-          downloadOutput(url, {
-            fetch: rt.fetch,
-            step,
-            signal: ctx.signal,
-            timeoutMs: rt.requestTimeoutMs,
-            maxBytes: rt.maxOutputBytes,
-            now: () => ctx.clock.now(),
-          }),
-        ),
-      );
+      return await download(urls);
     } catch (err) {
       // Outputs expire about an hour after the run; once gone, only a new prediction helps.
       if (isGoneError(err)) {
@@ -271,16 +302,45 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       }
       throw err;
     }
-    const costUsd = billed(p);
-    log.info({ predictionId: p.id, outputs: outputs.length, costUsd, predictTime }, 'replicate prediction collected');
-    return { predictionId: p.id, outputs, costUsd };
   };
 
   if (ctx.signal.aborted) throw new JobkitError('CANCELLED', 'step cancelled before the Replicate prediction was created');
-  let prediction = (await resume()) ?? (await create());
-  if (!isTerminal(prediction.status)) {
-    if (rt.mode === 'webhook') return { pending: true, checkAfterMs: rt.webhookCheckAfterMs };
-    prediction = await waitFor(prediction);
+  let current: Prediction | null = null;
+  if (ctx.previousRef) {
+    const ref = parseProviderRef(ctx.previousRef);
+    if (!ref) log.warn({ providerRef: ctx.previousRef }, 'ignoring a provider ref that is not a Replicate prediction ref');
+    else {
+      await restoreKept(ref.kept);
+      if (ref.current && !ref.current.spent) current = await resume(ref.current.predictionId);
+    }
   }
-  return collect(prediction);
+  for (;;) {
+    current ??= await create(needed - delivered.length);
+    if (!isTerminal(current.status)) {
+      if (rt.mode === 'webhook') return { pending: true, checkAfterMs: rt.webhookCheckAfterMs };
+      current = await waitFor(current);
+    }
+    const outputs = await collect(current);
+    delivered.push(...outputs);
+    if (delivered.length >= needed) {
+      const costUsd = billed(current);
+      log.info({ predictionId: current.id, outputs: delivered.length, costUsd, predictTime: current.metrics?.predict_time }, 'replicate prediction collected');
+      return { predictionId: current.id, predictionIds: [...kept, current.id], outputs: delivered.slice(0, needed), costUsd };
+    }
+    // Short: the model returned fewer outputs than asked (a safety checker dropped some).
+    const shortCount = kept.length + 1;
+    if (shortCount > topUps) {
+      // The kept predictions are dropped from the ref: an operator's retry starts afresh.
+      const costUsd = await markSpent(current, []);
+      throw new JobkitError(
+        step,
+        `Replicate returned ${delivered.length} of ${needed} images in ${shortCount} predictions (its safety checker drops flagged images); giving up`,
+        { retryable: false, details: { predictionId: current.id, predictionIds: [...kept, current.id], delivered: delivered.length, expected: needed, costUsd } },
+      );
+    }
+    const costUsd = await recordWithCost(formatProviderRef([...kept, current.id]), current);
+    kept.push(current.id);
+    log.warn({ predictionId: current.id, delivered: delivered.length, expected: needed, costUsd }, 'replicate returned fewer outputs than asked; asking for the rest');
+    current = null;
+  }
 }

@@ -71,14 +71,17 @@ describe('replicate background generator', () => {
     }
   });
 
-  it('fewer outputs than requested is a retryable failure and a new prediction next time', async () => {
-    fake.addModel(fluxModel({ owner: 'x', name: 'short', run: () => ({ outputs: [{ bytes: BACKGROUND_PNG, contentType: 'image/png' }] }) }));
-    const gen = createReplicateBackgroundGenerator({ ...clientOptions(fake), pollInitialMs: 20, model: 'x/short' });
+  it('with topUpPredictions: 0 a short result is a clear non-retryable failure, its cost recorded once', async () => {
+    fake.addModel(fluxModel({ owner: 'x', name: 'short', official: true, run: () => ({ outputs: [{ bytes: BACKGROUND_PNG, contentType: 'image/png' }] }) }));
+    const gen = createReplicateBackgroundGenerator({ ...clientOptions(fake), pollInitialMs: 20, model: 'x/short', topUpPredictions: 0 });
     const ctx = makeContext();
     const err = await expectJobkitError(gen.generate(bgReq({ count: 2 }), ctx.ctx));
     expect(err.code).toBe('BACKGROUND_FAILED');
-    expect(err.retryable).toBe(true);
-    expect(ctx.refs.at(-1)).toMatch(/#spent$/);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/1 of 2 images in 1 predictions/);
+    expect(ctx.spends).toEqual([{ ref: `${ctx.refs[0]}#spent`, costUsd: 0.003 }]);
+    expect(fake.creates).toBe(1);
+    expect(() => createReplicateBackgroundGenerator({ ...clientOptions(fake), topUpPredictions: -1 })).toThrow(/topUpPredictions/);
   });
 
   it('rejects too many variants and unknown themes before paying anything', async () => {

@@ -11,6 +11,7 @@ import {
   publicImage,
   segmentModel,
   startObjectHost,
+  until,
 } from './support/helpers.js';
 
 const ORIGINAL = Buffer.from('original-jpeg-bytes'.repeat(10));
@@ -26,10 +27,14 @@ describe('replicate segmenter (sync mode)', () => {
   });
 
   it('creates one prediction by version, polls it to success, returns the downloaded cutout and the per-second cost', async () => {
-    fake.addModel(segmentModel({ startMs: 30, durationMs: 250 }));
+    fake.addModel(segmentModel({ startMs: 30, durationMs: Infinity }));
     const seg = createReplicateSegmenter({ ...clientOptions(fake), pollInitialMs: 20, pollMaxMs: 40 });
     const { ctx, refs } = makeContext();
-    const result = await seg.segment(req(), ctx);
+    const running = seg.segment(req(), ctx);
+    // Finishes only once it has been polled a few times (independent of machine load).
+    await until(() => fake.count('GET', /^\/v1\/predictions\/[a-z0-9]+$/) >= 3);
+    await fake.complete((await until(() => refs[0])));
+    const result = await running;
     if (isPending(result)) throw new Error('unexpected pending');
 
     expect(result.cutout.equals(CUTOUT)).toBe(true);
@@ -52,7 +57,7 @@ describe('replicate segmenter (sync mode)', () => {
   });
 
   it('records the prediction id before waiting on it', async () => {
-    fake.addModel(segmentModel({ durationMs: 150 }));
+    fake.addModel(segmentModel({ startMs: Infinity, durationMs: 150 }));
     const seg = createReplicateSegmenter({ ...clientOptions(fake), pollInitialMs: 20 });
     const seen: Array<{ status: string; gets: number }> = [];
     const { ctx } = makeContext({

@@ -35,6 +35,25 @@ export function fluxModel(overrides: Partial<FakeModelSpec> = {}): FakeModelSpec
   };
 }
 
+/**
+ * flux-schnell with its safety checker, as Replicate runs it: each prediction renders `num_outputs` images,
+ * drops the flagged ones and returns (and bills, via metrics.image_count) only the rest; when every image is
+ * flagged the prediction fails. `flagged[k]` is how many images prediction k loses (0 after the list ends).
+ */
+export function fluxWithSafetyChecker(flagged: number[], overrides: Partial<FakeModelSpec> = {}): FakeModelSpec {
+  let runs = 0;
+  return {
+    ...fluxModel(),
+    run: (input) => {
+      const requested = Number(input.num_outputs ?? 1);
+      const lost = Math.min(requested, flagged[runs++] ?? 0);
+      if (lost === requested) return { error: 'All generated images contained NSFW content. Try running it again with a different prompt.', predictTimeSec: 0.6 };
+      return { outputs: Array.from({ length: requested - lost }, () => ({ bytes: BACKGROUND_PNG, contentType: 'image/png' })), predictTimeSec: 0.6 };
+    },
+    ...overrides,
+  };
+}
+
 export interface TestContext {
   ctx: ProviderContext;
   refs: string[];
