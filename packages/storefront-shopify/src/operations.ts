@@ -3,15 +3,23 @@
  * are prefixed so they are easy to find in Shopify's API logs.
  */
 
+// The search is tokenised ("SHIRT-BLUE-M" also finds "SHIRT-BLUE-M-XL") and sorted by id, so a page of
+// candidates is read and the exact SKU picked from it (see lookupProductId).
 export const PRODUCT_BY_SKU = /* GraphQL */ `
-  query JobkitProductBySku($query: String!) {
-    productVariants(first: 1, query: $query) {
+  query JobkitProductBySku($query: String!, $first: Int!, $after: String) {
+    productVariants(first: $first, after: $after, query: $query) {
+      pageInfo { hasNextPage endCursor }
       nodes { id sku product { id title } }
     }
   }
 `;
+export interface SkuCandidate {
+  id: string;
+  sku: string | null;
+  product: { id: string; title: string };
+}
 export interface ProductBySkuData {
-  productVariants: { nodes: Array<{ id: string; sku: string | null; product: { id: string; title: string } }> };
+  productVariants: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: SkuCandidate[] };
 }
 
 export const PRODUCT_MEDIA = /* GraphQL */ `

@@ -45,6 +45,9 @@ const MEDIA_IMAGE_GID = 'gid://shopify/MediaImage/';
 const UPLOAD_CONCURRENCY = 3;
 /** Shopify allows 250 media per product; this bounds the listing should an API keep saying "next page". */
 const MAX_MEDIA_PAGES = 100;
+/** SKU search candidates per page (query cost ≈ 2 per candidate) and pages read at most. */
+const SKU_PAGE_SIZE = 25;
+const MAX_SKU_PAGES = 10;
 
 export interface ShopifyStorefront extends Storefront {
   readonly name: string;
@@ -98,19 +101,47 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
   });
   const uploadFetch = options.uploadFetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
-  /** productVariants search: one indexed query whatever the store size. */
+  /**
+   * The product whose variant has exactly this SKU. Shopify's search is tokenised and case-insensitive and
+   * sorts by id, so candidates are read a page at a time and the exact SKU picked. Variants of one product
+   * may share a SKU; the same SKU on two products is refused (which product the images belong to is a
+   * decision for the merchant, not for us).
+   */
   async function lookupProductId(sku: string, cx: CallContext): Promise<string> {
-    const data = await call<ProductBySkuData>('productBySku', PRODUCT_BY_SKU, { query: skuSearchQuery(sku) }, cx);
-    const variant = data.productVariants?.nodes?.[0];
-    // The search is tokenised and case-insensitive: accept only an exact SKU match.
-    if (!variant || variant.sku !== sku) {
-      throw new JobkitError('STOREFRONT_FAILED', `no product with SKU ${sku} in the Shopify store`, {
+    const products = new Map<string, string>(); // id → title, in the order found
+    let after: string | null = null;
+    let truncated = false;
+    for (let pages = 1; ; pages++) {
+      const data: ProductBySkuData = await call<ProductBySkuData>('productBySku', PRODUCT_BY_SKU, { query: skuSearchQuery(sku), first: SKU_PAGE_SIZE, after }, cx);
+      const connection = data.productVariants;
+      for (const variant of connection?.nodes ?? []) {
+        if (variant.sku === sku) products.set(variant.product.id, variant.product.title);
+      }
+      if (!connection?.pageInfo.hasNextPage || !connection.pageInfo.endCursor) break;
+      if (pages >= MAX_SKU_PAGES) {
+        truncated = true;
+        break;
+      }
+      after = connection.pageInfo.endCursor;
+    }
+    if (products.size > 1) {
+      const list = [...products].map(([id, title]) => `${id} (${JSON.stringify(title)})`).join(', ');
+      throw new JobkitError('STOREFRONT_FAILED', `SKU ${sku} is used by ${products.size} products: ${list}; make it unique in Shopify so the images go to one product`, {
+        retryable: false,
+        details: { sku, productIds: [...products.keys()] },
+      });
+    }
+    const [productId] = [...products.keys()];
+    if (productId === undefined) {
+      const searched = truncated ? ` (searched the first ${SKU_PAGE_SIZE * MAX_SKU_PAGES} variants matching it)` : '';
+      throw new JobkitError('STOREFRONT_FAILED', `no product with SKU ${sku} in the Shopify store${searched}`, {
         retryable: false,
         details: { sku },
       });
     }
-    await cache.set(sku, variant.product.id);
-    return variant.product.id;
+    if (truncated) cx.logger.warn({ sku, productId }, 'shopify: more variants match the SKU search than were read; using the exact match found');
+    await cache.set(sku, productId);
+    return productId;
   }
 
   /** All media of the product (every page), or null when the product does not exist. */

@@ -94,6 +94,45 @@ describe('push', () => {
     expect(err.code).toBe('STOREFRONT_FAILED');
   });
 
+  it('finds the exact SKU among tokenised matches that sort before it (SHIRT-BLUE-M-XL created first)', async () => {
+    fake.addProduct({ sku: 'SHIRT-BLUE-M-XL', title: 'Shirt XL' });
+    fake.addProduct({ sku: 'shirt-blue-m', title: 'Lowercase twin' });
+    const shirt = fake.addProduct({ sku: 'SHIRT-BLUE-M', title: 'Shirt M' });
+    const res = await storefront().push({ jobId: 'j', sku: 'SHIRT-BLUE-M', theme: 'summer', images: images('j', 'SHIRT-BLUE-M', 1) }, providerContext());
+    expect(res.mediaIds).toEqual([shirt.media[0]!.id]);
+  });
+
+  it('pages through the candidates when the exact SKU is not on the first page', async () => {
+    for (let i = 0; i < 60; i++) fake.addProduct({ sku: `BOLT-M4-${i}`, title: `Bolt ${i}` });
+    const bolt = fake.addProduct({ sku: 'BOLT-M4', title: 'Bolt' });
+    const res = await storefront().push({ jobId: 'j', sku: 'BOLT-M4', theme: 'summer', images: images('j', 'BOLT-M4', 1) }, providerContext());
+    expect(res.mediaIds).toEqual([bolt.media[0]!.id]);
+    // 61 candidates in pages of 25.
+    expect(fake.callsOf('productBySku')).toBe(3);
+    expect(fake.calls.filter((c) => c.operation === 'productBySku').map((c) => c.variables.first)).toEqual([25, 25, 25]);
+  });
+
+  it('two variants of one product with the same SKU are unambiguous: the push goes to that product', async () => {
+    const product = fake.addProduct({ sku: 'MUG-SET', title: 'Mug set', moreSkus: ['MUG-SET'] });
+    const res = await storefront().push({ jobId: 'j', sku: 'MUG-SET', theme: 'summer', images: images('j', 'MUG-SET', 1) }, providerContext());
+    expect(res.mediaIds).toEqual([product.media[0]!.id]);
+  });
+
+  it('the same SKU on two products is a non-retryable STOREFRONT_FAILED naming both, and nothing is uploaded', async () => {
+    const a = fake.addProduct({ sku: 'DUP-1', title: 'Old listing' });
+    const b = fake.addProduct({ sku: 'DUP-1', title: 'New listing' });
+    const err = await rejection(storefront().push({ jobId: 'j', sku: 'DUP-1', theme: 'summer', images: images('j', 'DUP-1', 1) }, providerContext()));
+    expect(err.code).toBe('STOREFRONT_FAILED');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain(a.id);
+    expect(err.message).toContain(b.id);
+    expect(err.message).toContain('Old listing');
+    expect(err.message).toContain('New listing');
+    expect(err.details).toMatchObject({ sku: 'DUP-1', productIds: [a.id, b.id] });
+    expect(fake.callsOf('stagedUploadsCreate')).toBe(0);
+    expect(a.media.length + b.media.length).toBe(0);
+  });
+
   it('fails non-retryably when no product has the SKU', async () => {
     fake.addProduct({ sku: 'OTHER', title: 'Other' });
     const err = await rejection(
@@ -290,21 +329,21 @@ describe('throttling', () => {
   it('turns THROTTLED (HTTP 200) into RATE_LIMITED with the wait computed from the restore rate', async () => {
     fake.addProduct({ sku: 'THR-1', title: 'Throttled' });
     const req = { jobId: 'j', sku: 'THR-1', theme: 'summer', images: images('j', 'THR-1', 1) };
-    // Bucket at 1 point; the SKU lookup costs 3; restore rate 50/s → (3 − 1) / 50 s = 40 ms.
+    // Bucket at 1 point; the SKU lookup (25 candidates) costs 52; restore rate 50/s → (52 − 1) / 50 s = 1020 ms.
     fake.throttleNext(1, 1);
     const err = await rejection(storefront({ maxThrottleWaitMs: 0 }).push(req, providerContext()));
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.retryable).toBe(true);
     const report = fake.throttled[0]!;
-    expect(report).toEqual({ requestedQueryCost: 3, currentlyAvailable: 1, maximumAvailable: 1000, restoreRate: 50 });
+    expect(report).toEqual({ requestedQueryCost: 52, currentlyAvailable: 1, maximumAvailable: 1000, restoreRate: 50 });
     expect(err.retryAfterMs).toBe(((report.requestedQueryCost - report.currentlyAvailable) / report.restoreRate) * 1000);
-    expect(err.retryAfterMs).toBe(40);
-    expect(err.details).toMatchObject({ operation: 'productBySku', requestedQueryCost: 3, currentlyAvailable: 1, restoreRate: 50 });
+    expect(err.retryAfterMs).toBe(1020);
+    expect(err.details).toMatchObject({ operation: 'productBySku', requestedQueryCost: 52, currentlyAvailable: 1, restoreRate: 50 });
   });
 
   it('waits a short throttle out in-process for the computed time, then succeeds', async () => {
     const product = fake.addProduct({ sku: 'THR-2', title: 'Throttled' });
-    fake.throttleNext(1, 0); // 3 points missing at 50/s → 60 ms
+    fake.throttleNext(1, 49); // 3 of the lookup's 52 points missing at 50/s → 60 ms
     const logger = recordingLogger();
     const started = performance.now();
     const res = await storefront().push(
@@ -320,12 +359,12 @@ describe('throttling', () => {
 
   it('rides a small leaky bucket: throttled on the way, every request eventually answered', async () => {
     await fake.close();
-    fake = await startFakeShopify({ maximumAvailable: 40, restoreRate: 40 });
+    fake = await startFakeShopify({ maximumAvailable: 60, restoreRate: 60 });
     const product = fake.addProduct({ sku: 'BKT-1', title: 'Bucket', existingMedia: 3 });
     const sf = storefront({ mediaPageSize: 10 });
     const res = await sf.push({ jobId: 'j', sku: 'BKT-1', theme: 'summer', images: images('j', 'BKT-1', 3) }, providerContext());
     expect(res.mediaIds).toEqual(product.media.slice(3).map((m) => m.id));
-    // 3 + 12 + 11 + 33 points do not fit a 40-point bucket: the first productUpdate was THROTTLED and retried.
+    // 52 + 12 + 11 + 33 points do not fit a 60-point bucket: the first productUpdate was THROTTLED and retried.
     expect(fake.throttled.map((t) => t.requestedQueryCost)).toContain(33);
     const throttledBefore = fake.throttled.length;
     const res2 = await sf.push({ jobId: 'k', sku: 'BKT-1', theme: 'summer', images: images('k', 'BKT-1', 3) }, providerContext());

@@ -18,10 +18,17 @@ export interface FakeMedia {
   mediaErrors: Array<{ code: string; details: string | null; message: string }>;
 }
 
+export interface FakeVariant {
+  id: string;
+  sku: string;
+}
+
 export interface FakeProduct {
   id: string;
   title: string;
+  /** The first variant's SKU. */
   sku: string;
+  variants: FakeVariant[];
   media: FakeMedia[];
 }
 
@@ -108,8 +115,11 @@ export class FakeShopify {
   readonly customFetchApi = (url: string, init?: RequestInit): Promise<Response> =>
     fetch(url.replace(/^https:/, 'http:'), init);
 
-  addProduct(p: { sku: string; title: string; existingMedia?: number }): FakeProduct {
-    const product: FakeProduct = { id: `gid://shopify/Product/${this.nextId++}`, title: p.title, sku: p.sku, media: [] };
+  /** A product with one variant per SKU (`sku`, then `moreSkus`); ids grow in creation order, as Shopify's do. */
+  addProduct(p: { sku: string; title: string; existingMedia?: number; moreSkus?: string[] }): FakeProduct {
+    const id = this.nextId++;
+    const variants = [p.sku, ...(p.moreSkus ?? [])].map((sku) => ({ id: `gid://shopify/ProductVariant/${this.nextId++}`, sku }));
+    const product: FakeProduct = { id: `gid://shopify/Product/${id}`, title: p.title, sku: p.sku, variants, media: [] };
     for (let i = 0; i < (p.existingMedia ?? 0); i++) {
       product.media.push(this.newMedia(`Existing photo ${i + 1}`, 'https://cdn.example/existing.jpg', null, 'READY'));
     }
@@ -138,7 +148,8 @@ export class FakeShopify {
   static requestedCost(operation: FakeOperation, variables: Record<string, unknown>): number {
     switch (operation) {
       case 'productBySku':
-        return 3;
+        // The connection costs `first` × (variant + product) plus the query itself.
+        return 2 + 2 * Number(variables.first ?? 0);
       case 'productMedia':
         return 2 + Number(variables.first ?? 0);
       case 'stagedUploadsCreate':
@@ -179,8 +190,12 @@ export class FakeShopify {
       res.writeHead(forced.status, { 'content-type': 'application/json', ...forced.headers }).end(forced.body);
       return;
     }
-    const { query, variables = {} } = JSON.parse(raw.toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+    const parsed = JSON.parse(raw.toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+    const query = parsed.query;
     const operation = detect(query);
+    // Arguments written into the document rather than passed as variables (no GraphQL engine here).
+    const literalFirst = /\bproductVariants\s*\(\s*first\s*:\s*(\d+)/.exec(query)?.[1];
+    const variables = { ...(literalFirst !== undefined ? { first: Number(literalFirst) } : {}), ...(parsed.variables ?? {}) };
     if (!operation) return json(res, 200, { errors: [{ message: 'Unknown operation', extensions: { code: 'UNKNOWN' } }] });
 
     const requested = FakeShopify.requestedCost(operation, variables);
@@ -220,12 +235,22 @@ export class FakeShopify {
       case 'productBySku': {
         const m = /^sku:"((?:[^"\\]|\\.)*)"$/.exec(String(v.query));
         const sku = m ? m[1]!.replace(/\\(.)/g, '$1') : undefined;
-        // Shopify's search is case-insensitive.
-        const product = [...this.products.values()].find((p) => sku !== undefined && p.sku.toLowerCase() === sku.toLowerCase());
-        const nodes = product
-          ? [{ id: product.id.replace('Product', 'ProductVariant'), sku: product.sku, product: { id: product.id, title: product.title } }]
-          : [];
-        return { productVariants: { nodes } };
+        // Shopify's search is tokenised and case-insensitive: "SHIRT-BLUE-M" also finds "SHIRT-BLUE-M-XL".
+        // Results come sorted by id (the default sortKey), not by relevance.
+        const all = [...this.products.values()]
+          .flatMap((p) => p.variants.map((variant) => ({ variant, p })))
+          .filter(({ variant }) => sku !== undefined && matchesTokens(variant.sku, sku))
+          .sort((a, b) => gidNumber(a.variant.id) - gidNumber(b.variant.id));
+        const first = Number(v.first);
+        const start = typeof v.after === 'string' ? Number(Buffer.from(v.after, 'base64').toString().split(':')[1]) + 1 : 0;
+        const page = all.slice(start, start + first);
+        const end = start + page.length - 1;
+        return {
+          productVariants: {
+            pageInfo: { hasNextPage: end + 1 < all.length, endCursor: page.length ? Buffer.from(`variant:${end}`).toString('base64') : null },
+            nodes: page.map(({ variant, p }) => ({ id: variant.id, sku: variant.sku, product: { id: p.id, title: p.title } })),
+          },
+        };
       }
       case 'productMedia': {
         const product = this.products.get(String(v.id));
@@ -400,6 +425,25 @@ function advance(m: FakeMedia): void {
         : [{ code: 'IMAGE_DOWNLOAD_FAILURE', details: null, message: 'Image could not be downloaded.' }];
     }
   }
+}
+
+function tokens(text: string): string[] {
+  return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
+/** Whether the query's tokens appear, in order and next to each other, among the value's tokens. */
+function matchesTokens(value: string, query: string): boolean {
+  const have = tokens(value);
+  const want = tokens(query);
+  if (want.length === 0) return false;
+  for (let i = 0; i + want.length <= have.length; i++) {
+    if (want.every((t, k) => have[i + k] === t)) return true;
+  }
+  return false;
+}
+
+function gidNumber(gid: string): number {
+  return Number(gid.split('/').pop());
 }
 
 function isImage(b: Buffer): boolean {
