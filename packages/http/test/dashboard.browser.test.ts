@@ -37,7 +37,9 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
   beforeAll(async () => {
     if (missing) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
     // Every cut waits in REVIEW: the test approves and rejects through the review queue.
-    stack = await startDashboardStack({ service: { review: 'always' } });
+    // A stand-in gate with a fixed verdict, so the page has a score and reasons to show.
+    const qualityGate = { name: 'fixed', assess: async () => ({ score: 0.52, reasons: ['fragments: the cutout has 3 separate pieces'] }) };
+    stack = await startDashboardStack({ service: { review: 'always' }, qualityGate });
     profile = await mkdtemp(path.join(tmpdir(), 'jobkit-chromium-'));
     shots = process.env['UPDATE_SCREENSHOTS'] === '1' ? DOCS : await mkdtemp(path.join(tmpdir(), 'jobkit-shots-'));
     await mkdir(shots, { recursive: true });
@@ -166,8 +168,10 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     for (const status of ['QUEUED', 'SEGMENTING', 'BG GENERATING', 'COMPOSITING', 'SHOPIFY PUSH', 'DONE']) expect(history).toContain(status);
     await screenshot('job');
 
-    // The cutout's quality, with what the gate (or the policy) said.
+    // The cutout's quality, with what the gate said.
     await expect(page.textContent('.facts')).resolves.toContain('Cutout quality');
+    await expect(page.textContent('.facts .quality')).resolves.toBe('52 %');
+    await expect(page.textContent('.facts .reasons')).resolves.toContain('3 separate pieces');
     await page.goto(`${stack.dashboard}/jobs/${jobs.corrupt.id}`);
     await expect(page.textContent('.errorbox')).resolves.toContain('CHECKSUM_MISMATCH');
   });
@@ -181,8 +185,9 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
       const item = `section.review-item[data-job="${id}"]`;
       expect(await page.$$eval(`${item} img.checker`, (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([expect.stringContaining('linear-gradient')]);
       expect(await page.locator(`${item} .gallery img:not(.checker)`).count()).toBeGreaterThan(0);
-      await expect(page.textContent(`${item} .reasons`)).resolves.toContain('every job is reviewed');
-      await expect(page.getAttribute(`${item} .quality`, 'data-score')).resolves.toMatch(/^[01](\.\d+)?$/);
+      await expect(page.textContent(`${item} .held`)).resolves.toContain('every job is reviewed');
+      await expect(page.getAttribute(`${item} .quality.doubtful`, 'data-score')).resolves.toBe('0.52');
+      await expect(page.textContent(`${item} .reasons`)).resolves.toContain('3 separate pieces');
     }
     // No hosted segmenter configured: the reject form offers no "retry with hosted segmenter".
     expect(await page.locator('input[name=retryWith]').count()).toBe(0);

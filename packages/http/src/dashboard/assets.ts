@@ -123,6 +123,7 @@ figure figcaption b { color: var(--text); font-weight: 600; }
 .quality { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .quality.good { background: #dcf5e6; color: #17663a; }
 .quality.doubtful { background: #fff4d6; color: #8a5a00; }
+.held { margin: 6px 0 0; font-size: 12.5px; }
 .reasons { margin: 6px 0 0; padding-left: 18px; color: var(--muted); font-size: 12.5px; }
 .reviewbox { margin-top: 14px; padding: 12px 14px; border-radius: var(--radius); background: #faf5ff; border: 1px solid #e9d5ff; }
 .review-item { padding: 14px; margin-bottom: 16px; }

@@ -264,11 +264,16 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
   const reviewQueue = async (c: Call): Promise<JobkitResponse> => {
     const { queue, print } = await loadReview();
     const items: ReviewItem[] = await Promise.all(
-      queue.jobs.map(async (job) => ({
-        job,
-        cutout: job.maskKey ? await presignGet(job.maskKey) : null,
-        composites: await Promise.all(job.compositeKeys.slice(0, 2).map(presignGet)),
-      })),
+      queue.jobs.map(async (job) => {
+        const [cutout, composites, events] = await Promise.all([
+          job.maskKey ? presignGet(job.maskKey) : null,
+          Promise.all(job.compositeKeys.slice(0, 2).map(presignGet)),
+          service.listJobEvents(job.id),
+        ]);
+        // The service records why it held the job (the gate's reasons, or the policy) on the REVIEW event.
+        const held = events.filter((e) => e.to === 'REVIEW').at(-1);
+        return { job, cutout, composites, heldBecause: held?.message ?? null };
+      }),
     );
     const urls = items.flatMap((i) => [i.cutout?.url, ...i.composites.map((x) => x.url)]).filter((u): u is string => typeof u === 'string');
     const live = { pollUrl: `${c.req.base}/api/review`, fingerprint: print, intervalMs: pollMs };

@@ -376,6 +376,8 @@ export interface ReviewItem {
   /** The cutout (PNG with alpha), shown on a checkerboard. */
   cutout: ImageRef | null;
   composites: ImageRef[];
+  /** Why the service held it (its REVIEW event's message). */
+  heldBecause: string | null;
 }
 
 export interface ReviewPageData {
@@ -387,7 +389,7 @@ export interface ReviewPageData {
 
 /** The review queue: each held cut beside its composites, its score and reasons, approve / reject. */
 export function reviewPage(ctx: PageContext, d: ReviewPageData): SafeHtml {
-  const cards = d.items.map(({ job, cutout, composites }) => {
+  const cards = d.items.map(({ job, cutout, composites, heldBecause }) => {
     const q = qualityOf(job);
     return html`<section class="panel review-item" data-job="${job.id}">
   <div class="review-head"><a class="sku" href="${ctx.base}/jobs/${job.id}">${job.sku}</a><span class="muted">${job.theme}</span>${qualityBadge(ctx, q)}</div>
@@ -398,7 +400,8 @@ export function reviewPage(ctx: PageContext, d: ReviewPageData): SafeHtml {
       return figure(img, p ? html`<b>${p.aspect}</b><span>variant ${p.variant}</span>` : html`<b>Composite</b>`);
     })}
   </div>
-  ${q && q.reasons.length > 0 ? html`<h3>Why it is held</h3>${qualityReasons(q)}` : html`<p class="muted">Held by the review policy.</p>`}
+  <h3>Why it is held</h3>
+  ${heldBecause ? html`<p class="held">${heldBecause}</p>` : ''}${qualityReasons(q)}
   <div class="review-actions">${actionButton(ctx, job, 'approve', 'Approve', 'primary', undefined, 'review')}${rejectForm(ctx, job, d.hostedSegmenter, 'review')}</div>
 </section>`;
   });

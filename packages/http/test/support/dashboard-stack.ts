@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createJobService, createLocalObjectStore, createLocalStorefront, createWorker, keys, type Job, type JobService, type JobServiceOptions, type LocalObjectStore, type Worker } from 'jobkit';
+import { createJobService, createLocalObjectStore, createLocalStorefront, createWorker, keys, type Job, type JobService, type JobServiceOptions, type LocalObjectStore, type QualityGate, type Worker } from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
 import { createJobkitMetrics, instrumentWorker, type DashboardOptions } from '../../src/index.js';
@@ -48,6 +48,8 @@ export interface DashboardStackOptions {
   transport?: Transport;
   dashboard?: Partial<DashboardOptions>;
   service?: Partial<JobServiceOptions>;
+  /** The worker's quality gate (default none: cuts carry no score). */
+  qualityGate?: QualityGate;
 }
 
 const providers = createSharpProviders({ compositor: FAST_COMPOSITOR });
@@ -72,6 +74,7 @@ export async function startDashboardStack(o: DashboardStackOptions = {}): Promis
       storefront: createLocalStorefront({ dir: path.join(dir, 'storefront') }),
       concurrency: 2,
       pollIntervalMs: 100,
+      ...(o.qualityGate ? { qualityGate: o.qualityGate } : {}),
     });
     const metrics = createJobkitMetrics({ service });
     instrumentWorker(worker, metrics);
