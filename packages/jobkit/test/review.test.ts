@@ -160,6 +160,28 @@ describe('quality on the job and the review hold', () => {
     expect(gate.inputs.map((i) => i.cutout.toString())).toEqual(['an old cutout']);
   });
 
+  it('a 0.1 job already past segmentation (no verdict on the job) is scored by the gate before the review decision', async () => {
+    const gate = createFakeQualityGate(doubtful);
+    const t = setup({ gate });
+    const bytes = Buffer.from('photo of MID');
+    const s = sha(bytes);
+    const original = `uploads/MID/${s}.jpg`;
+    const mask = keys.mask({ sku: 'MID', sha256: s });
+    const background = keys.background({ sku: 'MID', sha256: s, theme: 'default' }, 1);
+    await t.objects.put(original, bytes);
+    await t.objects.put(mask, Buffer.from('a 0.1 cutout'));
+    await t.objects.put(background, Buffer.from('a 0.1 background'));
+    const { job } = await t.service.createJob({ sku: 'MID', sha256: s, originalKey: original, autoStart: true });
+    // Walk it to COMPOSITING the way 0.1 left such jobs: mask and backgrounds recorded, no quality.
+    let j = (await t.service.claimJobs({ owner: 'old', leaseMs: 1000, limit: 1 }))[0]!;
+    for (const updates of [{ originalKey: original }, { maskKey: mask, quality: null }, { backgroundKeys: [background] }]) j = await t.service.completeStep(j, { updates, costUsd: 0, skipped: false });
+    await t.service.releaseLease(j, 'old');
+    expect(j).toMatchObject({ status: 'COMPOSITING', quality: null });
+    await t.worker.runUntilIdle();
+    expect((await t.service.getJob(job.id))!).toMatchObject({ status: 'REVIEW', quality: doubtful });
+    expect(gate.inputs.map((i) => i.cutout.toString())).toEqual(['a 0.1 cutout']);
+  });
+
   it('external drivers report quality with completeSegmentation; without it they are not held under doubtful', async () => {
     const t = setup();
     const run = async (sku: string, quality?: CutoutQuality) => {

@@ -330,10 +330,12 @@ export function createWorker(opts: WorkerOptions): Worker {
       thumbnailKeys: list.filter((o) => o.role === 'thumbnail').map((o) => o.key),
       derivativeKeys: list.filter((o) => o.role === 'derivative').map((o) => o.key),
     });
+    // A job segmented by 0.1 carries no verdict yet: score its cutout now, before the review decision.
+    const scored = job.quality === null && job.maskKey ? { quality: await storedQuality(job, job.maskKey, h.controller.signal, jobLogger) } : {};
     const plan = opts.compositor.plan?.(photo);
     if (plan && plan.length > 0) {
       const present = await Promise.all(plan.map((o) => objects.exists(o.key)));
-      if (present.every(Boolean)) return { kind: 'advance', updates: byRole(plan), costUsd: 0, skipped: true };
+      if (present.every(Boolean)) return { kind: 'advance', updates: { ...byRole(plan), ...scored }, costUsd: 0, skipped: true };
     }
     const [cutout, ...backgrounds] = await Promise.all([objects.get(job.maskKey!), ...job.backgroundKeys.map((k) => objects.get(k))]);
     const { outputs } = await opts.compositor.composite({ photo, cutout: cutout!, backgrounds }, { signal: h.controller.signal, logger: jobLogger });
@@ -342,7 +344,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     for (let i = 0; i < ordered.length; i += 4) {
       await Promise.all(ordered.slice(i, i + 4).map((o) => objects.put(o.key, o.bytes, { contentType: o.contentType })));
     }
-    return { kind: 'advance', updates: byRole(outputs), costUsd: 0, skipped: false };
+    return { kind: 'advance', updates: { ...byRole(outputs), ...scored }, costUsd: 0, skipped: false };
   }
 
   async function stepPush(h: Held, jobLogger: Logger): Promise<StepOutcome> {
