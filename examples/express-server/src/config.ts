@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { invalidInput } from 'jobkit';
+import { DEFAULT_REVIEW_MIN_SCORE, REVIEW_POLICIES, invalidInput, type ReviewPolicy } from 'jobkit';
 
 export type Env = Record<string, string | undefined>;
 
@@ -36,6 +36,8 @@ const envSchema = z.object({
   JOBKIT_WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   JOBKIT_AUTO_START: flag.optional(),
   JOBKIT_DAILY_BUDGET_USD: z.coerce.number().min(0).optional(),
+  JOBKIT_REVIEW: z.string().trim().toLowerCase().pipe(z.enum(REVIEW_POLICIES)).default('doubtful'),
+  JOBKIT_REVIEW_MIN_SCORE: z.coerce.number().min(0).max(1).default(DEFAULT_REVIEW_MIN_SCORE),
   JOBKIT_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
     .refine((u) => {
@@ -66,6 +68,10 @@ export interface Config {
   /** Webhook jobs are created QUEUED (default, whether or not this process runs a worker); false = they wait in NEW. */
   autoStart: boolean;
   dailyBudgetUsd: number | undefined;
+  /** Which composited jobs wait in REVIEW for a person before the storefront (default 'doubtful'). */
+  review: ReviewPolicy;
+  /** Quality score below which a cut is doubtful: held under 'doubtful', and re-cut by the hosted segmenter when there is one. */
+  reviewMinScore: number;
   /** Public origin; undefined = http://HOST:PORT once the port is known. */
   publicUrl: string | undefined;
   shutdownTimeoutMs: number;
@@ -113,6 +119,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     // any worker sharing the database can claim. Off only for an external driver that starts jobs itself.
     autoStart: e.JOBKIT_AUTO_START ?? true,
     dailyBudgetUsd: e.JOBKIT_DAILY_BUDGET_USD,
+    review: e.JOBKIT_REVIEW,
+    reviewMinScore: e.JOBKIT_REVIEW_MIN_SCORE,
     publicUrl: e.JOBKIT_PUBLIC_URL?.replace(/\/+$/, ''),
     shutdownTimeoutMs: e.JOBKIT_SHUTDOWN_TIMEOUT_MS,
     metricsPublic: e.JOBKIT_METRICS_PUBLIC ?? false,

@@ -5,7 +5,9 @@
  *
  *   DATABASE_URL              → PostgreSQL JobStore (@jobkit/adapter-postgres)
  *   JOBKIT_S3_BUCKET (+ …)    → S3 ObjectStore (@jobkit/adapter-s3, s3ConfigFromEnv)
- *   REPLICATE_API_TOKEN (+ …) → Replicate segmenter + background generator (@jobkit/provider-replicate);
+ *   REPLICATE_API_TOKEN (+ …) → Replicate background generator, and Replicate as the hosted half of a segmenter
+ *                               chain: the local sharp segmenter cuts first, Replicate only the photos it refuses
+ *                               or cuts below JOBKIT_REVIEW_MIN_SCORE (@jobkit/provider-replicate);
  *                               with JOBKIT_REPLICATE_WEBHOOK_SECRET also POST /api/webhooks/replicate
  *   SHOPIFY_STORE_DOMAIN + SHOPIFY_ACCESS_TOKEN → Shopify storefront (@jobkit/storefront-shopify)
  *
@@ -15,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   createJobService,
+  createSegmenterChain,
   createLocalObjectStore,
   createLocalStorefront,
   createWorker,
@@ -32,7 +35,7 @@ import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createPostgresJobStore } from '@jobkit/adapter-postgres';
 import { createS3ObjectStore, s3ConfigFromEnv } from '@jobkit/adapter-s3';
 import { createSharpProviders } from '@jobkit/provider-sharp';
-import { createReplicateProviders, createReplicateWebhookHandler, replicateConfigFromEnv } from '@jobkit/provider-replicate';
+import { createReplicateProviders, createReplicateWebhookHandler, replicateConfigFromEnv, type ReplicateProvidersOptions } from '@jobkit/provider-replicate';
 import { createShopifyStorefront, shopifyConfigFromEnv } from '@jobkit/storefront-shopify';
 import type { RawWebhookHandler } from '@jobkit/adapter-express';
 import type { Config } from './config.js';
@@ -71,6 +74,8 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Public origin of the server (signed file URLs are {origin}/api/files/…). */
   origin: string;
+  /** Where the Replicate client connects (a proxy; a contract fake in tests). Default: api.replicate.com. */
+  replicateClient?: Pick<ReplicateProvidersOptions, 'baseUrl' | 'fetch'>;
 }
 
 async function credential(given: string[], file: string, what: string, logger: Logger): Promise<{ values: string[]; file?: string }> {
@@ -126,10 +131,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     const sharp = createSharpProviders();
     let segmenter: Segmenter = sharp.segmenter;
-    let backgrounds: BackgroundGenerator = sharp.backgroundGenerator;
+    let backgrounds: BackgroundGenerator = sharp.backgrounds;
     if (replicate) {
-      const r = createReplicateProviders({ ...replicate, themes: sharp.themes });
-      segmenter = r.segmenter;
+      const r = createReplicateProviders({ ...replicate, ...opts.replicateClient, themes: sharp.themes });
+      // Local first: Replicate is paid only for the photos the studio segmenter refuses or cuts doubtfully.
+      segmenter = createSegmenterChain([sharp.segmenter, r.segmenter], { minScore: config.reviewMinScore });
       backgrounds = r.backgroundGenerator;
     }
 
@@ -147,6 +153,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       objects,
       themes: sharp.themes,
       addressPolicy: { allowPrivate: config.allowPrivateImageUrls },
+      review: config.review,
+      reviewMinScore: config.reviewMinScore,
+      // A reviewer may send a rejected cut to the hosted segmenter only when there is one.
+      hostedSegmenter: replicate !== null,
       ...(config.maxImagesPerSku !== undefined ? { maxImagesPerSku: config.maxImagesPerSku } : {}),
     });
 

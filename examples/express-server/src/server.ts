@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import type { Logger } from 'jobkit';
 import { createApp } from './app.js';
 import { publicOrigin, type Config } from './config.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface RunningServer {
   /** http://host:port */
@@ -21,7 +21,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: Pick<RuntimeOptions, 'replicateClient'> = {}): Promise<RunningServer> {
   let app: Express | null = null;
   const pending: Array<() => void> = [];
   const server = http.createServer((req, res) => {
@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const origin = publicOrigin(config, port);
   let runtime: Runtime;
   try {
-    runtime = await createRuntime(config, { logger, origin });
+    runtime = await createRuntime(config, { ...options, logger, origin });
   } catch (e) {
     await new Promise((r) => server.close(r));
     throw e;
@@ -50,7 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
-    { url, pid: process.pid, publicUrl: origin, dataDir: runtime.paths.dataDir, adapters: runtime.adapters, worker: runtime.worker !== null, autoStart: config.autoStart },
+    { url, pid: process.pid, publicUrl: origin, dataDir: runtime.paths.dataDir, adapters: runtime.adapters, worker: runtime.worker !== null, autoStart: config.autoStart, review: runtime.service.review },
     'jobkit example server listening',
   );
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobkitError } from 'jobkit';
+import { DEFAULT_REVIEW_MIN_SCORE, JobkitError } from 'jobkit';
 import { loadConfig, publicOrigin } from '../src/config.js';
 import { loadOrCreateSecret } from '../src/secrets.js';
 import { slowDownFileWrites } from './fixtures/slow-writes.js';
@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       maxImagesPerSku: undefined,
       publicUrl: undefined,
       production: false,
+      review: 'doubtful',
+      reviewMinScore: DEFAULT_REVIEW_MIN_SCORE,
     });
     expect(publicOrigin(c, 4000)).toBe('http://127.0.0.1:4000');
     expect(publicOrigin({ ...c, host: '0.0.0.0' }, 81)).toBe('http://127.0.0.1:81');
@@ -72,6 +74,8 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', JOBKIT_WORKER: 'false', JOBKIT_AUTO_START: 'yes' })).toMatchObject({ maxImagesPerSku: 3, worker: false, autoStart: true });
     expect(loadConfig({ JOBKIT_AUTO_START: '0' })).toMatchObject({ worker: true, autoStart: false });
+    expect(loadConfig({ JOBKIT_REVIEW: ' Always ', JOBKIT_REVIEW_MIN_SCORE: '0.75' })).toMatchObject({ review: 'always', reviewMinScore: 0.75 });
+    expect(loadConfig({ JOBKIT_REVIEW: 'never' }).review).toBe('never');
     expect(loadConfig({ PORT: '' }).port).toBe(4000);
   });
 
@@ -86,6 +90,9 @@ describe('loadConfig', () => {
     expect(fieldOf(() => loadConfig({ JOBKIT_API_TOKEN: 'short' }))).toBe('JOBKIT_API_TOKEN');
     expect(fieldOf(() => loadConfig({ JOBKIT_WEBHOOK_SECRET: 'long-enough-secret-1,short' }))).toBe('JOBKIT_WEBHOOK_SECRET');
     expect(fieldOf(() => loadConfig({ LOG_LEVEL: 'loud' }))).toBe('LOG_LEVEL');
+    expect(fieldOf(() => loadConfig({ JOBKIT_REVIEW: 'sometimes' }))).toBe('JOBKIT_REVIEW');
+    expect(fieldOf(() => loadConfig({ JOBKIT_REVIEW_MIN_SCORE: '1.5' }))).toBe('JOBKIT_REVIEW_MIN_SCORE');
+    expect(fieldOf(() => loadConfig({ JOBKIT_REVIEW_MIN_SCORE: 'high' }))).toBe('JOBKIT_REVIEW_MIN_SCORE');
   });
 });
 

@@ -52,6 +52,8 @@ function replicaEnv(dataDir: string, extra: Record<string, string>): Record<stri
     JOBKIT_WEBHOOK_SECRET: SECRET,
     JOBKIT_FILE_SIGNING_SECRET: SIGNING,
     JOBKIT_ALLOW_PRIVATE_IMAGE_URLS: '1',
+    // This test is about replicas, not the review hold (test/review.test.ts).
+    JOBKIT_REVIEW: 'never',
     ...extra,
   };
 }
