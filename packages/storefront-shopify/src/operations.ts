@@ -73,7 +73,6 @@ export interface StagedTarget {
 export interface UserError {
   field: string[] | null;
   message: string;
-  code?: string | null;
 }
 export interface StagedUploadsCreateData {
   stagedUploadsCreate: { stagedTargets: StagedTarget[] | null; userErrors: UserError[] } | null;
@@ -101,8 +100,22 @@ export interface AttachMediaData {
   productUpdate: {
     product: { id: string; media: { nodes: MediaNode[] } } | null;
     userErrors: UserError[];
-    mediaUserErrors?: UserError[];
   } | null;
+}
+
+// Removes media this storefront created that Shopify could not process. fileDelete deletes the file and
+// every product reference to it; productDeleteMedia is deprecated ("use fileUpdate"), and fileUpdate only
+// changes files that are READY. Needs the write_files scope.
+export const DELETE_FILES = /* GraphQL */ `
+  mutation JobkitDeleteFiles($ids: [ID!]!) {
+    fileDelete(fileIds: $ids) {
+      deletedFileIds
+      userErrors { field message }
+    }
+  }
+`;
+export interface DeleteFilesData {
+  fileDelete: { deletedFileIds: string[] | null; userErrors: UserError[] } | null;
 }
 
 export const MEDIA_STATUS = /* GraphQL */ `

@@ -20,12 +20,14 @@ import { altHasMarker, buildAltText, renderAltTemplate, MAX_ALT_LENGTH } from '.
 import { CostBucket } from './cost-bucket.js';
 import {
   ATTACH_MEDIA,
+  DELETE_FILES,
   MEDIA_STATUS,
   PRODUCT_BY_SKU,
   PRODUCT_MEDIA,
   STAGED_UPLOADS_CREATE,
   type AttachMediaData,
   type CreateMediaInput,
+  type DeleteFilesData,
   type MediaNode,
   type MediaStatusData,
   type ProductBySkuData,
@@ -190,6 +192,31 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     return product;
   }
 
+  /**
+   * Deletes media items this storefront created (they carry a marker of this push) that Shopify marked
+   * FAILED: a new upload replaces them, and left alone they would stay on the product for good. Runs before
+   * the new upload, so a crash in between only leaves a later run less to do. Housekeeping: without the
+   * write_files scope, or when an item is already gone, it logs and the push goes on.
+   */
+  async function deleteFailedMedia(productId: string, failed: MediaNode[], cx: CallContext): Promise<void> {
+    const ids = failed.map((m) => m.id);
+    let data: DeleteFilesData;
+    try {
+      data = await call<DeleteFilesData>('fileDelete', DELETE_FILES, { ids }, cx);
+    } catch (err) {
+      const denied = JobkitError.is(err) && (err.details?.graphQLErrors as Array<{ code?: string }> | undefined)?.some((e) => e.code === 'ACCESS_DENIED');
+      if (!denied) throw err;
+      cx.logger.warn({ productId, mediaIds: ids }, 'shopify: cannot delete FAILED media without the write_files scope; it stays on the product');
+      return;
+    }
+    const userErrors = data.fileDelete?.userErrors ?? [];
+    if (userErrors.length > 0) {
+      cx.logger.warn({ productId, mediaIds: ids, userErrors }, 'shopify: could not delete FAILED media (already gone?)');
+      return;
+    }
+    cx.logger.info({ productId, mediaIds: data.fileDelete?.deletedFileIds ?? ids }, 'shopify: deleted media that Shopify could not process');
+  }
+
   /** The usable media item carrying `marker`; FAILED ones are ignored (a new upload replaces them). */
   function findByMarker(media: MediaNode[], marker: string): MediaNode | undefined {
     return media.find((m) => m.mediaContentType === 'IMAGE' && m.status !== 'FAILED' && altHasMarker(m.alt, marker));
@@ -272,12 +299,8 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
 
     const product = await resolveProduct(req.sku, cx);
     const found = req.images.map((img) => findByMarker(product.media, img.marker));
-    for (const [i, img] of req.images.entries()) {
-      const stale = product.media.filter((m) => m.status === 'FAILED' && altHasMarker(m.alt, img.marker));
-      if (stale.length > 0 && !found[i]) {
-        cx.logger.warn({ marker: img.marker, mediaIds: stale.map((m) => m.id) }, 'shopify: earlier upload FAILED, uploading again');
-      }
-    }
+    const failed = product.media.filter((m) => m.status === 'FAILED' && req.images.some((img) => altHasMarker(m.alt, img.marker)));
+    if (failed.length > 0) await deleteFailedMedia(product.id, failed, cx);
     const missing = req.images.flatMap((img, i) => (found[i] ? [] : [{ img, i }]));
     cx.logger.debug({ productId: product.id, existing: req.images.length - missing.length, missing: missing.length }, 'shopify: push');
 

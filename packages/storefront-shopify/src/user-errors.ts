@@ -1,16 +1,9 @@
 import { JobkitError } from 'jobkit';
 import type { MediaError, UserError } from './operations.js';
 
-/** userErrors / mediaUserErrors of a mutation payload → non-retryable STOREFRONT_FAILED listing field and message. */
-export function throwOnUserErrors(
-  operation: string,
-  payload: { userErrors?: UserError[] | null; mediaUserErrors?: UserError[] | null } | null | undefined,
-): void {
-  const errors = [...(payload?.userErrors ?? []), ...(payload?.mediaUserErrors ?? [])].map((e) => ({
-    field: e.field ?? null,
-    message: e.message,
-    ...(e.code ? { code: e.code } : {}),
-  }));
+/** A mutation payload's userErrors → non-retryable STOREFRONT_FAILED listing each field and message. */
+export function throwOnUserErrors(operation: string, payload: { userErrors?: UserError[] | null } | null | undefined): void {
+  const errors = (payload?.userErrors ?? []).map((e) => ({ field: e.field ?? null, message: e.message }));
   if (errors.length === 0) return;
   const text = errors.map((e) => (e.field?.length ? `${e.field.join('.')}: ${e.message}` : e.message)).join('; ');
   throw new JobkitError('STOREFRONT_FAILED', `Shopify ${operation}: ${text}`, {

@@ -187,14 +187,68 @@ describe('push', () => {
     ]);
   });
 
-  it('replaces an earlier FAILED item on a later run instead of reusing it', async () => {
-    const product = fake.addProduct({ sku: 'BAD-2', title: 'Broken' });
+  it('deletes an earlier FAILED item (fileDelete) before uploading its replacement', async () => {
+    const product = fake.addProduct({ sku: 'BAD-2', title: 'Broken', existingMedia: 1 });
     const bad = images('j', 'BAD-2', 1, () => Buffer.from('not an image'));
     await rejection(storefront().push({ jobId: 'j', sku: 'BAD-2', theme: 'summer', images: bad }, providerContext()));
+    const failed = product.media[1]!;
+    expect(failed.status).toBe('FAILED');
+
+    const logger = recordingLogger();
     const good = images('j', 'BAD-2', 1);
-    const res = await storefront().push({ jobId: 'j', sku: 'BAD-2', theme: 'summer', images: good }, providerContext());
+    const res = await storefront().push({ jobId: 'j', sku: 'BAD-2', theme: 'summer', images: good }, providerContext({ logger }));
+    // The merchant's own photo stays; the dead item is gone; the new one is READY.
+    expect(product.media.map((m) => m.status)).toEqual(['READY', 'READY']);
+    expect(product.media.some((m) => m.id === failed.id)).toBe(false);
+    expect(res.mediaIds).toEqual([product.media[1]!.id]);
+    expect(fake.deletedFiles).toEqual([failed.id]);
+    // Deleted before the replacement was uploaded.
+    const order = fake.calls.filter((c) => !c.throttled).map((c) => c.operation);
+    expect(order.lastIndexOf('fileDelete')).toBeLessThan(order.lastIndexOf('stagedUploadsCreate'));
+    expect(logger.entries.some((e) => e.msg?.includes('deleted') && (e.obj.mediaIds as string[] | undefined)?.includes(failed.id))).toBe(true);
+    // A later run finds nothing to delete.
+    await storefront().push({ jobId: 'j', sku: 'BAD-2', theme: 'summer', images: good }, providerContext());
+    expect(fake.callsOf('fileDelete')).toBe(1);
+  });
+
+  it('also clears FAILED leftovers of a marker that already has a good item (earlier versions kept them)', async () => {
+    const product = fake.addProduct({ sku: 'BAD-3', title: 'Broken' });
+    const bad = images('j', 'BAD-3', 1, () => Buffer.from('not an image'));
+    await rejection(storefront().push({ jobId: 'j', sku: 'BAD-3', theme: 'summer', images: bad }, providerContext()));
+    // What an earlier version left: the FAILED item next to a READY replacement with the same marker.
+    const good = images('j', 'BAD-3', 1);
+    const failedId = product.media[0]!.id;
+    const copy = { ...product.media[0]!, id: 'gid://shopify/MediaImage/99999', status: 'READY' as const, bytes: Buffer.from([0xff, 0xd8, 0xff]) };
+    product.media.push(copy);
+    const res = await storefront().push({ jobId: 'j', sku: 'BAD-3', theme: 'summer', images: good }, providerContext());
+    expect(res.mediaIds).toEqual([copy.id]);
+    expect(fake.deletedFiles).toEqual([failedId]);
+    expect(fake.callsOf('stagedUploadsCreate')).toBe(1); // only the first, bad push uploaded
+  });
+
+  it('without the write_files scope the FAILED item stays, a warning names the scope, and the push still succeeds', async () => {
+    await fake.close();
+    fake = await startFakeShopify({ scopes: ['write_products'] });
+    const product = fake.addProduct({ sku: 'BAD-4', title: 'Broken' });
+    await rejection(storefront().push({ jobId: 'j', sku: 'BAD-4', theme: 'summer', images: images('j', 'BAD-4', 1, () => Buffer.from('nope')) }, providerContext()));
+    const logger = recordingLogger();
+    const res = await storefront().push({ jobId: 'j', sku: 'BAD-4', theme: 'summer', images: images('j', 'BAD-4', 1) }, providerContext({ logger }));
     expect(product.media.map((m) => m.status)).toEqual(['FAILED', 'READY']);
     expect(res.mediaIds).toEqual([product.media[1]!.id]);
+    expect(logger.entries.some((e) => e.level === 'warn' && JSON.stringify(e).includes('write_files'))).toBe(true);
+  });
+
+  it('a FAILED item someone deleted meanwhile (fileDelete userError) does not stop the push', async () => {
+    const product = fake.addProduct({ sku: 'BAD-5', title: 'Broken' });
+    await rejection(storefront().push({ jobId: 'j', sku: 'BAD-5', theme: 'summer', images: images('j', 'BAD-5', 1, () => Buffer.from('nope')) }, providerContext()));
+    // The merchant deletes it in the admin between our listing and our delete.
+    fake.hooks.set('productMedia', () => {
+      product.media.splice(0, product.media.length);
+      fake.hooks.clear();
+    });
+    const res = await storefront().push({ jobId: 'j', sku: 'BAD-5', theme: 'summer', images: images('j', 'BAD-5', 1) }, providerContext());
+    expect(res.mediaIds).toEqual([product.media[0]!.id]);
+    expect(product.media.map((m) => m.status)).toEqual(['READY']);
   });
 
   it('after a crash between attaching and recording, a fresh instance attaches nothing and returns the same ids', async () => {

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FakeOperation = 'productBySku' | 'productMedia' | 'stagedUploadsCreate' | 'productUpdate' | 'mediaStatus';
+export type FakeOperation = 'productBySku' | 'productMedia' | 'stagedUploadsCreate' | 'productUpdate' | 'mediaStatus' | 'fileDelete';
 
 export interface FakeMedia {
   id: string;
@@ -43,6 +43,8 @@ export interface FakeShopifyOptions {
   accessToken?: string;
   maximumAvailable?: number;
   restoreRate?: number;
+  /** Access scopes of the token (default write_products and write_files). */
+  scopes?: string[];
 }
 
 interface StagedFile {
@@ -63,11 +65,14 @@ export class FakeShopify {
   readonly accessToken: string;
   readonly maximumAvailable: number;
   readonly restoreRate: number;
+  readonly scopes: Set<string>;
   readonly products = new Map<string, FakeProduct>();
   /** Every GraphQL call: operation and variables, in order (throttled ones included). */
   readonly calls: Array<{ operation: FakeOperation; variables: Record<string, unknown>; throttled: boolean; apiVersion: string }> = [];
   readonly throttled: ThrottleReport[] = [];
   readonly uploads: Array<{ key: string; method: string; fieldOrder: string[]; size: number }> = [];
+  /** Ids removed by fileDelete, in order. */
+  readonly deletedFiles: string[] = [];
   /** Runs after an operation is applied, before its answer is sent (to simulate a crash in between). */
   readonly hooks = new Map<FakeOperation, () => void>();
 
@@ -84,6 +89,7 @@ export class FakeShopify {
     this.accessToken = opts.accessToken ?? 'shpat_test_token';
     this.maximumAvailable = opts.maximumAvailable ?? 1000;
     this.restoreRate = opts.restoreRate ?? 50;
+    this.scopes = new Set(opts.scopes ?? ['write_products', 'write_files']);
     this.available = this.maximumAvailable;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -158,6 +164,8 @@ export class FakeShopify {
         return 10 + Number(variables.last ?? 0);
       case 'mediaStatus':
         return 1 + (Array.isArray(variables.ids) ? variables.ids.length : 0);
+      case 'fileDelete':
+        return 10;
     }
   }
 
@@ -221,6 +229,22 @@ export class FakeShopify {
       });
     }
     this.calls.push({ operation, variables, throttled: false, apiVersion });
+    if (operation === 'fileDelete' && !this.scopes.has('write_files')) {
+      // A field the token may not use: GraphQL error with HTTP 200, data null for that field.
+      this.available -= requested;
+      return json(res, 200, {
+        data: { fileDelete: null },
+        errors: [
+          {
+            message: 'Access denied for fileDelete field. Required access: `write_files` access scope. Also: Users must have delete files permissions.',
+            locations: [{ line: 3, column: 5 }],
+            path: ['fileDelete'],
+            extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: '`write_files` access scope.' },
+          },
+        ],
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: requested, throttleStatus: throttleStatus() } },
+      });
+    }
     const data = await this.execute(operation, variables);
     this.available -= requested;
     this.hooks.get(operation)?.();
@@ -346,6 +370,21 @@ export class FakeShopify {
         const last = Number(v.last);
         return { productUpdate: { product: { id: product.id, media: { nodes: product.media.slice(-last).map(mediaNode) } }, userErrors: [] } };
       }
+      case 'fileDelete': {
+        // Deletes the files and every product reference to them, all or nothing.
+        const ids = v.ids as string[];
+        const owners = new Map([...this.products.values()].flatMap((p) => p.media.map((m) => [m.id, p] as const)));
+        const missing = ids.filter((id) => !owners.has(id));
+        if (missing.length > 0) {
+          return { fileDelete: { deletedFileIds: null, userErrors: missing.map((id) => ({ field: ['fileIds'], message: `File id ${id} does not exist.` })) } };
+        }
+        for (const id of ids) {
+          const media = owners.get(id)!.media;
+          media.splice(media.findIndex((m) => m.id === id), 1);
+        }
+        this.deletedFiles.push(...ids);
+        return { fileDelete: { deletedFileIds: ids, userErrors: [] } };
+      }
       case 'mediaStatus': {
         const ids = v.ids as string[];
         const all = new Map([...this.products.values()].flatMap((p) => p.media.map((m) => [m.id, m] as const)));
@@ -404,6 +443,7 @@ export class FakeShopify {
 }
 
 function detect(query: string): FakeOperation | undefined {
+  if (/\bfileDelete\s*\(/.test(query)) return 'fileDelete';
   if (/\bstagedUploadsCreate\s*\(/.test(query)) return 'stagedUploadsCreate';
   if (/\bproductUpdate\s*\(/.test(query)) return 'productUpdate';
   if (/\bproductVariants\s*\(/.test(query)) return 'productBySku';
