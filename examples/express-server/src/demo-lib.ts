@@ -30,12 +30,13 @@ export interface DemoJobResult {
   sku: string;
   file: string;
   job: Job | null;
-  /** DONE, FAILED or TIMEOUT (or the HTTP error of the delivery). */
+  /** DONE, REVIEW (held for a person: the quality gate doubted the cut), FAILED or TIMEOUT (or the HTTP error of the delivery). */
   outcome: string;
   ms: number;
 }
 
 export interface DemoResult {
+  /** Every job reached the storefront (DONE) or waits in REVIEW; none failed or timed out. */
   ok: boolean;
   jobs: DemoJobResult[];
   dataDir: string;
@@ -129,16 +130,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         if (!res.ok) continue;
         const { job } = (await res.json()) as { job: Job };
         r.job = job;
-        if (job.status === 'DONE' || job.status === 'FAILED') {
+        if (job.status === 'DONE' || job.status === 'FAILED' || job.status === 'REVIEW') {
           r.outcome = job.status;
           r.ms = Date.now() - started;
-          print(`${job.sku}: ${job.status}${job.errorCode ? ` (${job.errorCode}: ${job.errorMessage})` : ''}`);
+          const why =
+            job.status === 'REVIEW'
+              ? ` (held for review${job.quality ? `, score ${job.quality.score.toFixed(2)}: ${job.quality.reasons.join('; ')}` : ''}; approve it on the dashboard or POST /api/jobs/${job.id}/approve)`
+              : job.errorCode
+                ? ` (${job.errorCode}: ${job.errorMessage})`
+                : '';
+          print(`${job.sku}: ${job.status}${why}`);
         }
       }
     }
     for (const r of results) if (r.outcome === 'PENDING') r.outcome = 'TIMEOUT';
     return {
-      ok: results.every((r) => r.outcome === 'DONE'),
+      ok: results.every((r) => r.outcome === 'DONE' || r.outcome === 'REVIEW'),
       jobs: results,
       dataDir: config.dataDir,
       objectsDir: runtime.paths.objects,

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: runs the sample photos in ../samples through the whole pipeline on embedded defaults and
- * prints where the composites are. Exit 0 when every job is DONE; 1 when one failed or timed out.
+ * prints where the composites are. Exit 0 when every job is DONE (or held in REVIEW by the quality gate);
+ * 1 when one failed or timed out.
  *
  *   DEMO_DATA_DIR    data directory (default: a new temp directory, kept so you can look at the images)
  *   DEMO_SAMPLES_DIR photos to send (default examples/express-server/samples)
@@ -32,7 +33,8 @@ async function main(): Promise<number> {
     const detail = j
       ? `${j.compositeKeys.length} composites, ${j.storefrontMediaIds.length} storefront images, $${j.costUsd.toFixed(4)}${j.errorCode ? `, ${j.errorCode}: ${j.errorMessage}` : ''}`
       : '';
-    print(`  ${r.outcome === 'DONE' ? 'ok  ' : 'FAIL'} ${r.sku.padEnd(16)} ${r.outcome.padEnd(8)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${detail}`);
+    const mark = r.outcome === 'DONE' ? 'ok  ' : r.outcome === 'REVIEW' ? 'HOLD' : 'FAIL';
+    print(`  ${mark} ${r.sku.padEnd(16)} ${r.outcome.padEnd(8)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${detail}`);
   }
   print('');
   print(`data directory:    ${result.dataDir}`);
@@ -42,7 +44,8 @@ async function main(): Promise<number> {
     if (first) print(`  e.g.             ${path.join(result.objectsDir, first.job!.compositeKeys[0]!)}`);
   }
   if (result.storefrontDir) print(`storefront:        ${result.storefrontDir}/<sku>/ (manifest.json lists the media)`);
-  print(result.ok ? 'all jobs DONE' : 'some jobs did not finish');
+  const held = result.jobs.filter((r) => r.outcome === 'REVIEW').length;
+  print(!result.ok ? 'some jobs did not finish' : held ? `${held} job(s) wait in REVIEW (JOBKIT_REVIEW=doubtful); the rest are DONE` : 'all jobs DONE');
   return result.ok ? 0 : 1;
 }
 
