@@ -93,10 +93,13 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   const log = ctx.logger.child({ provider: 'replicate', model });
   const mapCtx = (action: string, signal: AbortSignal | undefined = ctx.signal) => ({ step, action, signal, now: ctx.clock.now() });
   const requestSignal = (): AbortSignal => AbortSignal.any([ctx.signal, AbortSignal.timeout(rt.requestTimeoutMs)]);
-  /** Predictions whose outputs are kept (cost recorded), oldest first; part of every ref written. */
-  const kept: string[] = [];
-  /** Their outputs, in order. */
-  const delivered: Buffer[] = [];
+  /**
+   * Predictions whose outputs are kept (cost recorded), oldest first; their ids lead every ref written.
+   * Outputs are downloaded only when the step can finish (a webhook re-check must not fetch them each time).
+   */
+  const kept: Array<{ id: string; urls: string[]; outputs?: Buffer[] }> = [];
+  const keptIds = (): string[] => kept.map((k) => k.id);
+  const keptCount = (): number => kept.reduce((n, k) => n + k.urls.length, 0);
 
   const getPrediction = async (id: string): Promise<Prediction> => {
     try {
@@ -142,14 +145,14 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   };
 
   /** Marks `p` spent (it gives no result) and records its cost. Throws when the write fails. */
-  const recordSpent = async (p: Prediction, keep: readonly string[] = kept): Promise<number> => {
+  const recordSpent = async (p: Prediction, keep: readonly string[] = keptIds()): Promise<number> => {
     const costUsd = await recordWithCost(formatProviderRef(keep, { predictionId: p.id, spent: true }), p);
     if (costUsd > 0) log.info({ predictionId: p.id, status: p.status, costUsd }, 'replicate prediction billed without a usable result; cost recorded');
     return costUsd;
   };
 
   /** recordSpent on the way to reporting a failure: a failed write is logged, the failure still thrown. */
-  const markSpent = async (p: Prediction, keep: readonly string[] = kept): Promise<number> => {
+  const markSpent = async (p: Prediction, keep: readonly string[] = keptIds()): Promise<number> => {
     try {
       return await recordSpent(p, keep);
     } catch (err) {
@@ -165,25 +168,40 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       ),
     );
 
-  /** Re-reads the outputs of predictions an earlier try kept; those gone since are dropped (and asked for again). */
+  /** The predictions an earlier try kept, as Replicate lists them now; those whose outputs are gone are dropped. */
   const restoreKept = async (ids: string[]): Promise<void> => {
     for (const id of ids) {
       const p = await findPrediction(id);
-      let outputs: Buffer[] = [];
-      if (p && p.status === 'succeeded' && !p.data_removed) {
-        try {
-          outputs = await download(outputUrls(p.output, step));
-        } catch (err) {
-          if (!isGoneError(err)) throw err;
-        }
-      }
-      if (outputs.length === 0) {
+      if (!p || p.status !== 'succeeded' || p.data_removed) {
         log.warn({ predictionId: id }, 'outputs of a kept replicate prediction are gone; asking for them again');
         continue;
       }
-      kept.push(id);
-      delivered.push(...outputs);
+      kept.push({ id, urls: outputUrls(p.output, step) });
     }
+  };
+
+  /** Downloads the kept outputs not in memory yet; drops (and returns false for) predictions whose outputs expired. */
+  const loadKept = async (): Promise<boolean> => {
+    let complete = true;
+    for (const k of [...kept]) {
+      if (k.outputs) continue;
+      try {
+        k.outputs = await download(k.urls);
+      } catch (err) {
+        if (!isGoneError(err)) throw err;
+        log.warn({ predictionId: k.id }, 'outputs of a kept replicate prediction expired; asking for them again');
+        kept.splice(kept.indexOf(k), 1);
+        complete = false;
+      }
+    }
+    return complete;
+  };
+
+  /** Keeps `p`'s outputs for the step and records its cost with the ref, in one write. */
+  const keep = async (p: Prediction, urls: string[], outputs: Buffer[]): Promise<number> => {
+    const costUsd = await recordWithCost(formatProviderRef([...keptIds(), p.id]), p);
+    kept.push({ id: p.id, urls, outputs });
+    return costUsd;
   };
 
   /** The recorded prediction when it can still give a result, else null (a new one is needed). */
@@ -226,7 +244,7 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
       throw e;
     }
     try {
-      await ctx.recordRef(formatProviderRef(kept, { predictionId: created.id }));
+      await ctx.recordRef(formatProviderRef(keptIds(), { predictionId: created.id }));
     } catch (err) {
       // Nobody could resume it: stop paying for it.
       await cancelQuietly(created.id);
@@ -273,8 +291,8 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     }
   };
 
-  /** The downloaded outputs of a finished prediction; failures are reported once (spent mark + cost). */
-  const collect = async (p: Prediction): Promise<Buffer[]> => {
+  /** The output URLs and bytes of a finished prediction; failures are reported once (spent mark + cost). */
+  const collect = async (p: Prediction): Promise<{ urls: string[]; outputs: Buffer[] }> => {
     if (p.status === 'failed') {
       const costUsd = await markSpent(p);
       const message = errorText(p.error);
@@ -289,7 +307,7 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     }
     const urls = outputUrls(p.output, step);
     try {
-      return await download(urls);
+      return { urls, outputs: await download(urls) };
     } catch (err) {
       // Outputs expire about an hour after the run; once gone, only a new prediction helps.
       if (isGoneError(err)) {
@@ -315,32 +333,33 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     }
   }
   for (;;) {
-    current ??= await create(needed - delivered.length);
+    current ??= await create(needed - keptCount());
     if (!isTerminal(current.status)) {
       if (rt.mode === 'webhook') return { pending: true, checkAfterMs: rt.webhookCheckAfterMs };
       current = await waitFor(current);
     }
-    const outputs = await collect(current);
-    delivered.push(...outputs);
-    if (delivered.length >= needed) {
-      const costUsd = billed(current);
-      log.info({ predictionId: current.id, outputs: delivered.length, costUsd, predictTime: current.metrics?.predict_time }, 'replicate prediction collected');
-      return { predictionId: current.id, predictionIds: [...kept, current.id], outputs: delivered.slice(0, needed), costUsd };
-    }
-    // Short: the model returned fewer outputs than asked (a safety checker dropped some).
-    const shortCount = kept.length + 1;
-    if (shortCount > topUps) {
-      // The kept predictions are dropped from the ref: an operator's retry starts afresh.
+    const { urls, outputs } = await collect(current);
+    const delivered = keptCount() + outputs.length;
+    if (delivered >= needed) {
+      if (await loadKept()) {
+        const all = [...kept.flatMap((k) => k.outputs!), ...outputs].slice(0, needed);
+        const costUsd = billed(current);
+        log.info({ predictionId: current.id, outputs: all.length, costUsd, predictTime: current.metrics?.predict_time }, 'replicate prediction collected');
+        return { predictionId: current.id, predictionIds: [...keptIds(), current.id], outputs: all, costUsd };
+      }
+      // Kept outputs expired meanwhile: keep this prediction's too and ask for the rest.
+    } else if (kept.length + 1 > topUps) {
+      // Short again and out of top-ups. The kept ones leave the ref: an operator's retry starts afresh.
       const costUsd = await markSpent(current, []);
       throw new JobkitError(
         step,
-        `Replicate returned ${delivered.length} of ${needed} images in ${shortCount} predictions (its safety checker drops flagged images); giving up`,
-        { retryable: false, details: { predictionId: current.id, predictionIds: [...kept, current.id], delivered: delivered.length, expected: needed, costUsd } },
+        `Replicate returned ${delivered} of ${needed} images in ${kept.length + 1} predictions (its safety checker drops flagged images); giving up`,
+        { retryable: false, details: { predictionId: current.id, predictionIds: [...keptIds(), current.id], delivered, expected: needed, costUsd } },
       );
     }
-    const costUsd = await recordWithCost(formatProviderRef([...kept, current.id]), current);
-    kept.push(current.id);
-    log.warn({ predictionId: current.id, delivered: delivered.length, expected: needed, costUsd }, 'replicate returned fewer outputs than asked; asking for the rest');
+    // Short: the model returned fewer outputs than asked (a safety checker dropped some).
+    const costUsd = await keep(current, urls, outputs);
+    log.warn({ predictionId: current.id, delivered: keptCount(), expected: needed, costUsd }, 'replicate returned fewer outputs than the step needs; asking for the rest');
     current = null;
   }
 }

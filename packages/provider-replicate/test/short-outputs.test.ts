@@ -60,12 +60,12 @@ describe('short outputs (safety checker)', () => {
   });
 
   it('webhook mode: a re-claimed step resumes the top-up and re-downloads the kept images without paying twice', async () => {
-    fake.addModel(fluxWithSafetyChecker([1]));
+    fake.addModel(fluxWithSafetyChecker([1], { durationMs: Infinity }));
     const gen = createReplicateBackgroundGenerator({ ...clientOptions(fake), mode: 'webhook', webhookBaseUrl: 'https://jobs.example' });
     const first = makeContext();
     expect(isPending(await gen.generate(bgReq(3), first.ctx))).toBe(true);
     const a = first.refs[0]!;
-    await fake.waitForStatus(a, ['succeeded']);
+    await fake.complete(a);
     // Woken: A came back short (2 of 3): kept with its cost, top-up B created for 1, still pending.
     const second = makeContext({ previousRef: a });
     expect(isPending(await gen.generate(bgReq(3), second.ctx))).toBe(true);
@@ -74,9 +74,17 @@ describe('short outputs (safety checker)', () => {
     expect(ref).toBe(`${a}#kept+${b}`);
     expect(second.spends).toEqual([{ ref: `${a}#kept`, costUsd: 0.006 }]);
     expect(asked(fake)).toEqual([3, 1]);
-    await fake.waitForStatus(b, ['succeeded']);
 
-    // The worker crashed; another one re-claims the job with the recorded ref.
+    // A re-check while B still runs: nothing written, and A's images are not fetched again yet.
+    const downloads = () => fake.count('GET', /^\/outputs\//);
+    const before = downloads();
+    const recheck = makeContext({ previousRef: ref });
+    expect(isPending(await gen.generate(bgReq(3), recheck.ctx))).toBe(true);
+    expect(recheck.refs).toEqual([]);
+    expect(downloads()).toBe(before);
+
+    // B finishes; the worker that held the job crashed, another re-claims it with the recorded ref.
+    await fake.complete(b);
     const third = makeContext({ previousRef: ref });
     const result = await gen.generate(bgReq(3), third.ctx);
     if (isPending(result)) throw new Error('unexpected pending');
@@ -85,6 +93,35 @@ describe('short outputs (safety checker)', () => {
     expect(third.spends).toEqual([]);
     expect(third.refs).toEqual([]);
     expect(fake.creates).toBe(2);
+    expect(downloads()).toBe(before + 3);
+  });
+
+  it('kept images that expired before the step could finish are asked for again, their cost not counted twice', async () => {
+    fake.addModel(fluxWithSafetyChecker([1], { durationMs: Infinity }));
+    const gen = createReplicateBackgroundGenerator({ ...clientOptions(fake), mode: 'webhook', webhookBaseUrl: 'https://jobs.example' });
+    const first = makeContext();
+    await gen.generate(bgReq(3), first.ctx);
+    const a = first.refs[0]!;
+    await fake.complete(a);
+    const second = makeContext({ previousRef: a });
+    await gen.generate(bgReq(3), second.ctx); // keeps A (2 images), top-up B for 1
+    const ref = second.refs.at(-1)!;
+    const b = ref.split('+')[1]!;
+    fake.expireOutputs(a); // an hour passed
+    await fake.complete(b);
+    const third = makeContext({ previousRef: ref });
+    expect(isPending(await gen.generate(bgReq(3), third.ctx))).toBe(true);
+    // A is dropped; B (1 image) is kept with its cost; C asks for the 2 that A had.
+    const c = third.refs.at(-1)!.split('+')[1]!;
+    expect(third.refs.at(-1)).toBe(`${b}#kept+${c}`);
+    expect(third.spends).toEqual([{ ref: `${b}#kept`, costUsd: 0.003 }]);
+    expect(asked(fake)).toEqual([3, 1, 2]);
+    await fake.complete(c);
+    const fourth = makeContext({ previousRef: third.refs.at(-1)! });
+    const result = await gen.generate(bgReq(3), fourth.ctx);
+    if (isPending(result)) throw new Error('unexpected pending');
+    expect(result.backgrounds).toHaveLength(3);
+    expect(result.costUsd).toBeCloseTo(0.006, 9);
   });
 
   it('a crash right after the keep write: the retry asks only for the missing images and records nothing again', async () => {
