@@ -27,6 +27,8 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad command line: unknown command or flag, bad flag value, missing input. */
   USAGE: 2,
+  /** Nothing failed, but jobs wait in REVIEW for a person (`jobkit review`): not on the storefront yet. */
+  HELD: 3,
   /** Interrupted with Ctrl-C (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;

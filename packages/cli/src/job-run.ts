@@ -1,14 +1,22 @@
 /**
  * One run of the embedded worker for a set of jobs: starts the worker, follows the jobs through its events
  * (and a periodic store read, for jobs another process finishes), reports progress, and stops the worker
- * gracefully once every job is DONE or FAILED — or when interrupted (in-flight steps finish first).
+ * gracefully once every job rests — DONE, FAILED, or held in REVIEW for a person (the worker never claims
+ * those, so waiting for them would hang the run) — or when interrupted (in-flight steps finish first).
  */
-import { isTerminal, type Job, type JobStore, type Worker } from 'jobkit';
+import { isTerminal, type Job, type JobStatus, type JobStore, type Worker } from 'jobkit';
+import { holdOf } from './hold-reason.js';
 import type { RejectedInput } from './input.js';
 import type { ProgressReporter } from './progress.js';
 import type { OutputStream } from './io.js';
 
-export type JobOutcome = 'done' | 'skipped' | 'failed' | 'pending';
+/** held: waiting in REVIEW (`jobkit review` approves or rejects it). */
+export type JobOutcome = 'done' | 'skipped' | 'failed' | 'held' | 'pending';
+
+/** Where a run stops following a job: finished, or waiting for a person. */
+export function isResting(status: JobStatus): boolean {
+  return isTerminal(status) || status === 'REVIEW';
+}
 
 export interface JobReport {
   id: string;
@@ -19,6 +27,12 @@ export interface JobReport {
   outcome: JobOutcome;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The cutout's quality score (0..1), once segmentation ran and a gate scored it. */
+  qualityScore: number | null;
+  /** Why the cut looks doubtful (the quality gate's reasons). */
+  qualityReasons: string[];
+  /** Held jobs: why the service holds it (its REVIEW event's words); null otherwise. */
+  heldFor: string | null;
 }
 
 export interface RunResult {
@@ -51,13 +65,13 @@ interface Entry {
 }
 
 export interface JobRun {
-  /** A job the worker must finish (non-terminal, worker-driven). Repeats of one job id are counted once. */
+  /** A job the worker must finish (non-terminal, worker-driven; one in REVIEW counts as held at once). Repeats of one job id are counted once. */
   track(job: Job, source: string): void;
   /** A job that was already DONE (or FAILED and not retried): counted, not run. */
   settled(job: Job, source: string): void;
   reject(entry: RejectedInput): void;
   readonly interrupted: boolean;
-  /** Resolves when every tracked job is terminal (call after the last track) or the run was interrupted. */
+  /** Resolves when every tracked job rests (call after the last track) or the run was interrupted. */
   finish(): Promise<RunResult>;
 }
 
@@ -75,15 +89,17 @@ export function startJobRun(opts: JobRunOptions): JobRun {
   const snapshot = () => {
     let done = 0;
     let failed = 0;
+    let held = 0;
     let skipped = 0;
     let retrying = 0;
     for (const e of entries.values()) {
       if (e.skipped) skipped++;
       else if (e.job.status === 'DONE') done++;
       else if (e.job.status === 'FAILED') failed++;
+      else if (e.job.status === 'REVIEW') held++;
       else if (e.retrying) retrying++;
     }
-    return { total: entries.size - skipped, done, failed, skipped, retrying, spendUsd };
+    return { total: entries.size - skipped, done, failed, held, skipped, retrying, spendUsd };
   };
   const report = () => opts.progress.update(snapshot());
 
@@ -92,7 +108,7 @@ export function startJobRun(opts: JobRunOptions): JobRun {
     if (!e || e.skipped) return;
     e.job = job;
     e.retrying = false;
-    if (isTerminal(job.status)) pending.delete(job.id);
+    if (isResting(job.status)) pending.delete(job.id);
     report();
     if (pending.size === 0) wake();
   };
@@ -129,7 +145,7 @@ export function startJobRun(opts: JobRunOptions): JobRun {
     void (async () => {
       for (const id of [...pending]) {
         const job = await opts.store.get(id).catch(() => null);
-        if (job && isTerminal(job.status)) settle(job);
+        if (job && isResting(job.status)) settle(job);
       }
     })();
   }, opts.pollMs ?? 1_000);
@@ -142,7 +158,7 @@ export function startJobRun(opts: JobRunOptions): JobRun {
     track(job, source) {
       if (entries.has(job.id)) return;
       entries.set(job.id, { job, source, skipped: false, retrying: false });
-      pending.add(job.id);
+      if (!isResting(job.status)) pending.add(job.id);
       opts.worker.wake();
       report();
     },
@@ -175,6 +191,11 @@ export function startJobRun(opts: JobRunOptions): JobRun {
         const fresh = await opts.store.get(e.job.id).catch(() => null);
         if (fresh) e.job = fresh;
       }
+      const heldFor = new Map<string, string | null>();
+      for (const e of entries.values()) {
+        if (e.skipped || e.job.status !== 'REVIEW') continue;
+        heldFor.set(e.job.id, holdOf(await opts.store.listEvents(e.job.id).catch(() => [])).reason);
+      }
       opts.progress.update(snapshot());
       opts.progress.stop();
       const jobs: JobReport[] = [...entries.values()].map((e) => ({
@@ -183,11 +204,28 @@ export function startJobRun(opts: JobRunOptions): JobRun {
         theme: e.job.theme,
         source: e.source,
         status: e.job.status,
-        outcome: e.skipped ? 'skipped' : e.job.status === 'DONE' ? 'done' : e.job.status === 'FAILED' ? 'failed' : 'pending',
+        outcome: outcomeOf(e),
         errorCode: e.job.errorCode,
         errorMessage: e.job.errorMessage,
+        qualityScore: e.job.quality?.score ?? null,
+        qualityReasons: e.job.quality?.reasons ?? [],
+        heldFor: heldFor.get(e.job.id) ?? null,
       }));
       return { jobs, rejected, spendUsd: Math.round(spendUsd * 1e6) / 1e6, elapsedMs: now() - startedAt, interrupted };
     },
   };
+}
+
+function outcomeOf(e: Entry): JobOutcome {
+  if (e.skipped) return 'skipped';
+  switch (e.job.status) {
+    case 'DONE':
+      return 'done';
+    case 'FAILED':
+      return 'failed';
+    case 'REVIEW':
+      return 'held';
+    default:
+      return 'pending';
+  }
 }

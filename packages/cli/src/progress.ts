@@ -11,6 +11,8 @@ export interface ProgressSnapshot {
   total: number;
   done: number;
   failed: number;
+  /** Waiting in REVIEW for a person: finished as far as this run goes. */
+  held: number;
   skipped: number;
   retrying: number;
   spendUsd: number;
@@ -42,7 +44,7 @@ interface Rates {
 }
 
 function rates(s: ProgressSnapshot, startedAt: number, now: number): Rates {
-  const finished = s.done + s.failed;
+  const finished = s.done + s.failed + s.held;
   const elapsed = Math.max(1, now - startedAt);
   const perMs = finished / elapsed;
   const remaining = Math.max(0, s.total - finished);
@@ -59,7 +61,7 @@ function createBar(opts: ProgressOptions): ProgressReporter {
     {
       // The stream is a real TTY here (isTTY checked), which is what cli-progress drives.
       stream: opts.stream as unknown as NodeJS.WritableStream,
-      format: '{bar} {value}/{total} | done {done} failed {failed} skipped {skipped}{retrying} | {rate}/min | ETA {etaText} | {spend}',
+      format: '{bar} {value}/{total} | done {done} failed {failed}{held} skipped {skipped}{retrying} | {rate}/min | ETA {etaText} | {spend}',
       hideCursor: true,
       clearOnComplete: false,
       fps: 5,
@@ -69,19 +71,19 @@ function createBar(opts: ProgressOptions): ProgressReporter {
   let started = false;
   const payload = (s: ProgressSnapshot) => {
     const r = rates(s, startedAt, now());
-    return { done: s.done, failed: s.failed, skipped: s.skipped, retrying: s.retrying > 0 ? ` retrying ${s.retrying}` : '', rate: r.perMin, etaText: r.eta, spend: formatUsd(s.spendUsd) };
+    return { done: s.done, failed: s.failed, held: s.held > 0 ? ` held ${s.held}` : '', skipped: s.skipped, retrying: s.retrying > 0 ? ` retrying ${s.retrying}` : '', rate: r.perMin, etaText: r.eta, spend: formatUsd(s.spendUsd) };
   };
   return {
     update(s) {
       if (!started) {
         // cli-progress draws 0/0 as a full bar: wait for the first job.
         if (s.total === 0) return;
-        bar.start(s.total, s.done + s.failed, payload(s));
+        bar.start(s.total, s.done + s.failed + s.held, payload(s));
         started = true;
         return;
       }
       bar.setTotal(s.total);
-      bar.update(s.done + s.failed, payload(s));
+      bar.update(s.done + s.failed + s.held, payload(s));
     },
     stop() {
       if (started) bar.stop();
@@ -98,7 +100,7 @@ function createPlain(opts: ProgressOptions): ProgressReporter {
     if (!last) return;
     const s = last;
     const r = rates(s, startedAt, now());
-    const line = `progress: ${s.done + s.failed}/${s.total} done ${s.done} failed ${s.failed} skipped ${s.skipped}${s.retrying > 0 ? ` retrying ${s.retrying}` : ''} | ${r.perMin}/min | ETA ${r.eta} | ${formatUsd(s.spendUsd)}`;
+    const line = `progress: ${s.done + s.failed + s.held}/${s.total} done ${s.done} failed ${s.failed}${s.held > 0 ? ` held ${s.held}` : ''} skipped ${s.skipped}${s.retrying > 0 ? ` retrying ${s.retrying}` : ''} | ${r.perMin}/min | ETA ${r.eta} | ${formatUsd(s.spendUsd)}`;
     // Identical consecutive lines add nothing to a log.
     if (line === printed) return;
     printed = line;

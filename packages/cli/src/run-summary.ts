@@ -1,6 +1,6 @@
-/** The end-of-run report shared by `process` and `retry`: counts per outcome, spend, time, failures. */
+/** The end-of-run report of the commands that run jobs: counts per outcome, spend, time, failures, holds. */
 import type { JobOutcome, RunResult } from './job-run.js';
-import type { OutputStream } from './io.js';
+import { EXIT, type OutputStream } from './io.js';
 import { formatDuration, formatPairs, formatTable, formatUsd, writeLine } from './output.js';
 
 export interface RunCounts {
@@ -8,6 +8,8 @@ export interface RunCounts {
   done: number;
   skipped: number;
   failed: number;
+  /** Waiting in REVIEW: not on the storefront until approved. */
+  held: number;
   pending: number;
   rejected: number;
   warnings: number;
@@ -20,6 +22,7 @@ export function countRun(result: RunResult): RunCounts {
     done: by('done'),
     skipped: by('skipped'),
     failed: by('failed'),
+    held: by('held'),
     pending: by('pending'),
     rejected: result.rejected.filter((r) => r.severity === 'error').length,
     warnings: result.rejected.filter((r) => r.severity === 'warning').length,
@@ -49,6 +52,7 @@ export function printRunSummary(stream: OutputStream, result: RunResult, outDir:
     ['skipped (already done)', String(c.skipped)],
     ['failed', String(c.failed)],
   ];
+  if (c.held > 0) rows.push(['held for review', `${c.held} (run \`jobkit review\`)`]);
   if (c.pending > 0) rows.push(['unfinished', `${c.pending} (run again to continue)`]);
   rows.push(['rejected inputs', String(c.rejected)]);
   if (c.warnings > 0) rows.push(['ignored files', String(c.warnings)]);
@@ -69,11 +73,36 @@ export function printRunSummary(stream: OutputStream, result: RunResult, outDir:
       ]),
     );
   }
+  const held = result.jobs.filter((j) => j.outcome === 'held');
+  if (held.length > 0) {
+    writeLine(stream);
+    writeLine(stream, 'Held for review — not on the storefront until approved (`jobkit review approve <id>` / `jobkit review reject <id> --reason …`):');
+    writeLine(
+      stream,
+      formatTable(held, [
+        { header: 'JOB', value: (j) => j.id },
+        { header: 'SKU', value: (j) => j.sku },
+        { header: 'THEME', value: (j) => j.theme },
+        { header: 'SCORE', value: (j) => formatScore(j.qualityScore), align: 'right' },
+        { header: 'REASONS', value: (j) => j.heldFor ?? j.qualityReasons.join('; '), maxWidth: 100 },
+      ]),
+    );
+  }
 }
 
-/** 130 when interrupted, 1 when a job failed or an input was rejected as an error, else 0. */
-export function runExitCode(result: RunResult): 0 | 1 | 130 {
-  if (result.interrupted) return 130;
+/** A quality score for tables: two decimals, or a dash when nothing scored the cut. */
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined ? '—' : score.toFixed(2);
+}
+
+/**
+ * 130 when interrupted; 1 when a job failed or an input was rejected as an error; 3 when nothing failed but
+ * jobs wait in REVIEW (the run is not finished as far as the storefront goes: scripts should notice, and
+ * can tell it from a failure); else 0.
+ */
+export function runExitCode(result: RunResult): typeof EXIT.OK | typeof EXIT.FAILURE | typeof EXIT.HELD | typeof EXIT.INTERRUPTED {
+  if (result.interrupted) return EXIT.INTERRUPTED;
   const c = countRun(result);
-  return c.failed > 0 || c.rejected > 0 ? 1 : 0;
+  if (c.failed > 0 || c.rejected > 0) return EXIT.FAILURE;
+  return c.held > 0 ? EXIT.HELD : EXIT.OK;
 }

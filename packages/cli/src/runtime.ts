@@ -1,6 +1,7 @@
 /**
  * The embedded pipeline on one data directory: SQLite job store ({dataDir}/jobs.db), local object store
- * ({dataDir}/objects), and — for commands that run jobs — provider-sharp, the local storefront and a worker.
+ * ({dataDir}/objects), and — for commands that run jobs — provider-sharp (segmenter, quality gate,
+ * backgrounds, compositor), the local storefront and a worker.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +14,15 @@ import {
   type JobService,
   type LocalObjectStore,
   type LocalStorefront,
+  type QualityGate,
+  type Segmenter,
   type Worker,
 } from 'jobkit';
 import { createSqliteJobStore, type SqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
 import { UsageError } from './io.js';
 import { compositorOptions, type PipelineSettings } from './pipeline-options.js';
+import type { ReviewOptions } from './review-options.js';
 
 export const DB_FILE = 'jobs.db';
 
@@ -27,6 +31,8 @@ export interface RuntimeOptions {
   /** false: refuse a data dir without a database (read commands should not create one by accident). */
   create: boolean;
   addressPolicy?: AddressPolicy | undefined;
+  /** The review policy of jobs composited in this process (default: the core's, doubtful at 0.6). */
+  review?: ReviewOptions | undefined;
 }
 
 export interface Runtime {
@@ -51,7 +57,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const store = createSqliteJobStore({ filename: dbFile });
   const objects = createLocalObjectStore({ dir: path.join(opts.dataDir, 'objects') });
   // The CLI lists up to 1000 jobs per page (the HTTP API keeps the core's default of 200).
-  const service = createJobService({ store, objects, maxListLimit: 1000, ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}) });
+  const service = createJobService({
+    store,
+    objects,
+    maxListLimit: 1000,
+    ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}),
+    ...(opts.review ? { review: opts.review.policy, reviewMinScore: opts.review.minScore } : {}),
+  });
   return {
     dataDir: opts.dataDir,
     dbFile,
@@ -71,21 +83,28 @@ export interface PipelineOptions {
 export interface Pipeline {
   worker: Worker;
   storefront: LocalStorefront;
+  /** The segmenter the worker runs. */
+  segmenter: Segmenter;
 }
 
 export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline {
   const sharp = createSharpProviders({ themes: runtime.service.themes, compositor: compositorOptions(opts.settings) });
+  const qualityGate = (sharp as { qualityGate?: QualityGate }).qualityGate; // INTERIM until provider-sharp exports it
+  const segmenter = sharp.segmenter;
   const storefront = createLocalStorefront({ dir: opts.storefrontDir });
   const worker = createWorker({
     service: runtime.service,
     objects: runtime.objects,
-    segmenter: sharp.segmenter,
-    backgrounds: sharp.backgroundGenerator,
+    segmenter,
+    // Scores cuts that come without a quality of their own, so the review policy judges every cut.
+    ...(qualityGate ? { qualityGate } : {}),
+    backgrounds: sharp.backgrounds,
     compositor: sharp.compositor,
     storefront,
     concurrency: opts.concurrency,
     // SQLite has no change notifications: poll often, the queries are cheap and local.
     pollIntervalMs: 100,
   });
-  return { worker, storefront };
+  return { worker, storefront, segmenter };
 }
+

@@ -31,6 +31,8 @@ describe('usage errors and help', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['--frob'], /expected a command before --frob/],
     [['jobs'], /no jobkit database in .*jobkit-data/],
+    [['process', 'photos', '--review', 'sometimes'], /--review must be one of doubtful, always, never, got "sometimes"/],
+    [['process', 'photos', '--review-min-score', '2'], /--review-min-score must be a number between 0 and 1, got "2"/],
   ])('%j → exit 2', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);

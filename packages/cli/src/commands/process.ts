@@ -11,14 +11,16 @@ import { writeJson, writeLine } from '../output.js';
 import { PIPELINE_HELP, loadPipelineSettings, pipelineFromFlags, savePipelineSettings, storefrontDir } from '../pipeline-options.js';
 import { RUN_HELP, RUN_OPTIONS, runFlags } from '../run-options.js';
 import { createProgress } from '../progress.js';
+import { REVIEW_HELP } from '../review-options.js';
 import { openPipeline, openRuntime, type Runtime } from '../runtime.js';
 import { printRunSummary, runExitCode, runToJson } from '../run-summary.js';
 
 const HELP = `Usage: jobkit process <folder|file.csv> [options]
 
-Runs every photo through the pipeline (segment → backgrounds → composite → storefront) on the embedded
-defaults: SQLite, local files, provider-sharp and a local storefront directory. Re-running is safe:
-finished photos are skipped, unfinished ones continue.
+Runs every photo through the pipeline (segment → backgrounds → composite → [review] → storefront) on the
+embedded defaults: SQLite, local files, provider-sharp and a local storefront directory. Every cutout is
+scored; a doubtful one waits in REVIEW for \`jobkit review\` instead of reaching the storefront. Re-running
+is safe: finished photos are skipped, unfinished ones continue, held ones stay held.
 
 Input:
   folder             every image file in it (jpg, jpeg, png, webp, avif, gif, tif, tiff; not recursive);
@@ -29,15 +31,18 @@ Input:
 
 Options:
   --theme <list>         theme(s), comma separated: default, studio, warm, slate (default: default)
-  --retry-failed         re-run photos whose job FAILED in an earlier run
+  --retry-failed         re-run photos whose job FAILED in an earlier run (not cuts rejected in review)
 
 ${RUN_HELP}
+
+${REVIEW_HELP}
 
 ${PIPELINE_HELP}
 
 ${COMMON_HELP}
 
-Exit codes: 0 all done, 1 a job failed or an input row was rejected, 2 usage error, 130 interrupted.
+Exit codes: 0 all done, 1 a job failed or an input row was rejected, 2 usage error, 3 nothing failed but
+jobs are held for review (\`jobkit review\`), 130 interrupted.
 
 Examples:
   jobkit process ./photos --theme studio
@@ -67,18 +72,18 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
   if (ctx.positionals.length === 0) throw new UsageError('missing input: give a folder of photos or a .csv file');
   if (ctx.positionals.length > 1) throw new UsageError(`expected one input, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`);
   const themes = parseThemes(stringFlag(values, 'theme'));
-  const { concurrency, quiet, allowPrivate } = runFlags(values);
+  const { concurrency, quiet, allowPrivate, review } = runFlags(values, io.env);
   const retryFailed = booleanFlag(values, 'retry-failed');
   const settings = pipelineFromFlags(values, await loadPipelineSettings(ctx.dataDir), io.cwd);
   const outDir = storefrontDir(settings, ctx.dataDir);
   const scan = await scanInput(ctx.positionals[0]!, io.cwd);
 
-  const runtime = await openRuntime({ dataDir: ctx.dataDir, create: true, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
+  const runtime = await openRuntime({ dataDir: ctx.dataDir, create: true, review, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
   try {
     await savePipelineSettings(ctx.dataDir, settings);
     // Scan problems first, before a progress bar owns the terminal line.
     for (const r of scan.rejected) writeLine(io.stderr, rejectionLine(r));
-    const { worker } = openPipeline(runtime, { storefrontDir: outDir, settings, concurrency });
+    const { worker, segmenter } = openPipeline(runtime, { storefrontDir: outDir, settings, concurrency });
     // Our own stop signal as well as Ctrl-C: a broken database must stop the worker too.
     const fatal = new AbortController();
     const signal = io.signal ? AbortSignal.any([io.signal, fatal.signal]) : fatal.signal;
@@ -110,7 +115,7 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
     if (fatalError) throw fatalError;
     const exitCode = runExitCode(result);
     if (ctx.json) {
-      writeJson(io.stdout, runToJson(result, { input: scan.path, inputKind: scan.kind, themes, dataDir: ctx.dataDir, outDir, settings }, exitCode));
+      writeJson(io.stdout, runToJson(result, { input: scan.path, inputKind: scan.kind, themes, dataDir: ctx.dataDir, outDir, settings, review, segmenter: segmenter.name }, exitCode));
     } else {
       printRunSummary(io.stdout, result, outDir);
     }
@@ -175,11 +180,15 @@ async function upload(runtime: Runtime, input: FileInput, report: (r: RejectedIn
   return { originalKey, sha256 };
 }
 
-/** Decides what an existing or new job needs from this run. */
+/**
+ * Decides what an existing or new job needs from this run. A job held in REVIEW is tracked and counts as
+ * held at once. --retry-failed leaves cuts rejected in review alone: re-running them locally would give
+ * the same cut (`jobkit retry <id>` puts one back in REVIEW on purpose).
+ */
 async function follow(runtime: Runtime, run: JobRun, job: Job, source: string, retryFailed: boolean, report: (r: RejectedInput) => void): Promise<void> {
   if (job.status === 'DONE') return run.settled(job, source);
   if (job.status === 'FAILED') {
-    if (retryFailed && job.purgedAt === null) return run.track(await runtime.service.retryJob(job.id), source);
+    if (retryFailed && job.purgedAt === null && job.errorCode !== 'REJECTED') return run.track(await runtime.service.retryJob(job.id), source);
     return run.settled(job, source);
   }
   if (job.driver === 'external') {
