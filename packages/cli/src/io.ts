@@ -18,6 +18,11 @@ export interface CliIo {
   cwd: string;
   /** Aborted on Ctrl-C (the bin wires SIGINT): long commands stop gracefully and exit 130. */
   signal?: AbortSignal | undefined;
+  /**
+   * The network the hosted segmenter (Replicate) talks through; default globalThis.fetch. Wrappers can add
+   * a proxy here; tests point it at a contract fake.
+   */
+  fetch?: ((input: Request | string | URL, init?: RequestInit) => Promise<Response>) | undefined;
 }
 
 /** Process exit codes (README "Exit codes"). */

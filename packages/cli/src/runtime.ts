@@ -1,7 +1,8 @@
 /**
  * The embedded pipeline on one data directory: SQLite job store ({dataDir}/jobs.db), local object store
  * ({dataDir}/objects), and — for commands that run jobs — provider-sharp (segmenter, quality gate,
- * backgrounds, compositor), the local storefront and a worker.
+ * backgrounds, compositor), the local storefront and a worker. With a hosted segmenter configured
+ * (REPLICATE_API_TOKEN) the segmenter is the local-first chain [sharp, Replicate].
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import {
   createJobService,
   createLocalObjectStore,
   createLocalStorefront,
+  createSegmenterChain,
   createWorker,
   type AddressPolicy,
   type JobService,
@@ -20,6 +22,8 @@ import {
 } from 'jobkit';
 import { createSqliteJobStore, type SqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
+import { createReplicateProviders } from '@jobkit/provider-replicate';
+import type { HostedSegmenterConfig } from './hosted-segmenter.js';
 import { UsageError } from './io.js';
 import { compositorOptions, type PipelineSettings } from './pipeline-options.js';
 import type { ReviewOptions } from './review-options.js';
@@ -33,6 +37,8 @@ export interface RuntimeOptions {
   addressPolicy?: AddressPolicy | undefined;
   /** The review policy of jobs composited in this process (default: the core's, doubtful at 0.6). */
   review?: ReviewOptions | undefined;
+  /** The hosted segmenter the pipeline falls back to (lets `rejectJob` re-segment with it); null = local only. */
+  hosted?: HostedSegmenterConfig | null | undefined;
 }
 
 export interface Runtime {
@@ -41,6 +47,7 @@ export interface Runtime {
   store: SqliteJobStore;
   objects: LocalObjectStore;
   service: JobService;
+  hosted: HostedSegmenterConfig | null;
   close(): Promise<void>;
 }
 
@@ -57,12 +64,14 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const store = createSqliteJobStore({ filename: dbFile });
   const objects = createLocalObjectStore({ dir: path.join(opts.dataDir, 'objects') });
   // The CLI lists up to 1000 jobs per page (the HTTP API keeps the core's default of 200).
+  const hosted = opts.hosted ?? null;
   const service = createJobService({
     store,
     objects,
     maxListLimit: 1000,
     ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}),
     ...(opts.review ? { review: opts.review.policy, reviewMinScore: opts.review.minScore } : {}),
+    hostedSegmenter: hosted !== null,
   });
   return {
     dataDir: opts.dataDir,
@@ -70,6 +79,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     objects,
     service,
+    hosted,
     close: () => store.close(),
   };
 }
@@ -83,14 +93,14 @@ export interface PipelineOptions {
 export interface Pipeline {
   worker: Worker;
   storefront: LocalStorefront;
-  /** The segmenter the worker runs. */
+  /** The local segmenter, or the chain "local+hosted" (its name says which). */
   segmenter: Segmenter;
 }
 
 export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline {
   const sharp = createSharpProviders({ themes: runtime.service.themes, compositor: compositorOptions(opts.settings) });
   const qualityGate = (sharp as { qualityGate?: QualityGate }).qualityGate; // INTERIM until provider-sharp exports it
-  const segmenter = sharp.segmenter;
+  const segmenter = runtime.hosted ? localFirst(runtime, sharp.segmenter, qualityGate) : sharp.segmenter;
   const storefront = createLocalStorefront({ dir: opts.storefrontDir });
   const worker = createWorker({
     service: runtime.service,
@@ -108,3 +118,9 @@ export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline 
   return { worker, storefront, segmenter };
 }
 
+/** The chain [local, hosted]: the hosted cut only when the local one refuses or scores below the review threshold. */
+function localFirst(runtime: Runtime, local: Segmenter, gate: QualityGate | undefined): Segmenter {
+  const hosted = runtime.hosted!;
+  const replicate = createReplicateProviders({ ...hosted.replicate, ...(hosted.fetch ? { fetch: hosted.fetch } : {}) });
+  return createSegmenterChain([local, replicate.segmenter], { minScore: runtime.service.review.minScore, ...(gate ? { gate } : {}) });
+}

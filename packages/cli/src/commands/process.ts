@@ -11,6 +11,7 @@ import { writeJson, writeLine } from '../output.js';
 import { PIPELINE_HELP, loadPipelineSettings, pipelineFromFlags, savePipelineSettings, storefrontDir } from '../pipeline-options.js';
 import { RUN_HELP, RUN_OPTIONS, runFlags } from '../run-options.js';
 import { createProgress } from '../progress.js';
+import { HOSTED_HELP, hostedSegmenterFromEnv } from '../hosted-segmenter.js';
 import { REVIEW_HELP } from '../review-options.js';
 import { openPipeline, openRuntime, type Runtime } from '../runtime.js';
 import { printRunSummary, runExitCode, runToJson } from '../run-summary.js';
@@ -38,6 +39,8 @@ ${RUN_HELP}
 ${REVIEW_HELP}
 
 ${PIPELINE_HELP}
+
+${HOSTED_HELP}
 
 ${COMMON_HELP}
 
@@ -73,12 +76,13 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
   if (ctx.positionals.length > 1) throw new UsageError(`expected one input, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`);
   const themes = parseThemes(stringFlag(values, 'theme'));
   const { concurrency, quiet, allowPrivate, review } = runFlags(values, io.env);
+  const hosted = hostedSegmenterFromEnv(io);
   const retryFailed = booleanFlag(values, 'retry-failed');
   const settings = pipelineFromFlags(values, await loadPipelineSettings(ctx.dataDir), io.cwd);
   const outDir = storefrontDir(settings, ctx.dataDir);
   const scan = await scanInput(ctx.positionals[0]!, io.cwd);
 
-  const runtime = await openRuntime({ dataDir: ctx.dataDir, create: true, review, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
+  const runtime = await openRuntime({ dataDir: ctx.dataDir, create: true, review, hosted, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
   try {
     await savePipelineSettings(ctx.dataDir, settings);
     // Scan problems first, before a progress bar owns the terminal line.

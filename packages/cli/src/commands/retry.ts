@@ -2,6 +2,7 @@
 import { JobkitError, type Job } from 'jobkit';
 import { COMMON_HELP, booleanFlag } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
+import { HOSTED_HELP, hostedSegmenterFromEnv } from '../hosted-segmenter.js';
 import { EXIT, UsageError, type ExitCode } from '../io.js';
 import { writeJson, writeLine } from '../output.js';
 import { PIPELINE_HELP, loadPipelineSettings, pipelineFromFlags, storefrontDir } from '../pipeline-options.js';
@@ -27,6 +28,8 @@ ${REVIEW_HELP}
 
 ${PIPELINE_HELP}
 
+${HOSTED_HELP}
+
 ${COMMON_HELP}
 
 Exit codes: 0 all retried jobs done, 1 a job failed again or could not be retried, 2 usage error,
@@ -48,9 +51,10 @@ export const retryCommand: Command = {
     if (all === (ctx.positionals.length > 0)) throw new UsageError(all ? 'give job ids or --all-failed, not both' : 'give one or more job ids, or --all-failed');
     const queueOnly = booleanFlag(values, 'queue-only');
     const { concurrency, quiet, allowPrivate, review } = runFlags(values, io.env);
+    const hosted = hostedSegmenterFromEnv(io);
     const settings = pipelineFromFlags(values, await loadPipelineSettings(ctx.dataDir), io.cwd);
     const outDir = storefrontDir(settings, ctx.dataDir);
-    const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false, review, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
+    const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false, review, hosted, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
     try {
       const ids = all ? await allFailedIds(runtime) : [...new Set(ctx.positionals)];
       const errors: ActionError[] = [];

@@ -17,6 +17,7 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
+  fetch?: CliIo['fetch'];
 }
 
 export async function runCli(args: string[], opts: RunOptions): Promise<CliResult> {
@@ -28,6 +29,7 @@ export async function runCli(args: string[], opts: RunOptions): Promise<CliResul
     env: opts.env ?? {},
     cwd: opts.cwd,
     signal: opts.signal,
+    fetch: opts.fetch,
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
