@@ -10,12 +10,13 @@ import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { processCommand } from './commands/process.js';
 import { retryCommand } from './commands/retry.js';
+import { reviewCommand } from './commands/review.js';
 import { statsCommand } from './commands/stats.js';
 import { EXIT, UsageError, type CliIo, type ExitCode } from './io.js';
 import { writeJson, writeLine } from './output.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: readonly Command[] = [processCommand, jobsCommand, statsCommand, retryCommand, cleanupCommand, migrateCommand];
+export const COMMANDS: readonly Command[] = [processCommand, jobsCommand, reviewCommand, statsCommand, retryCommand, cleanupCommand, migrateCommand];
 
 export function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

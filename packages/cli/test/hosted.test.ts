@@ -3,7 +3,7 @@
  * segmenter is the chain [sharp studio segmenter, Replicate]. Runs in-process on the real embedded pipeline
  * with the real `replicate` client talking to provider-replicate's contract fake on 127.0.0.1 (the CLI's
  * io.fetch sends api.replicate.com there): Replicate is called — and paid — only for the photo the local
- * segmenter refuses.
+ * segmenter refuses, and for a cut an operator rejects with --retry-with hosted.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -102,6 +102,24 @@ describe('the CLI with Replicate configured: local first, hosted when needed', (
     const again = await cli(['process', 'photos', '--theme', 'studio', '--json', '--quiet']);
     expect(json<RunJson>(again).counts).toMatchObject({ skipped: 2 });
     expect(fake.creates).toBe(1);
+  });
+
+  it('review reject --retry-with hosted re-cuts a held photo with Replicate and runs it on', async () => {
+    await writePhotos(path.join(root, 'more'), ['HELD-1'], 3);
+    const held = await cli(['process', 'more', '--theme', 'studio', '--review', 'always', '--json', '--quiet']);
+    expect(held.code).toBe(3);
+    const creates = fake.creates;
+    const job = await jobOf('HELD-1');
+    expect(job).toMatchObject({ status: 'REVIEW', costUsd: 0 });
+
+    const r = await cli(['review', 'reject', job.id, '--reason', 'the cap is cut off', '--retry-with', 'hosted', '--review', 'never', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ action: 'reject', retryWith: 'hosted', reviewed: [{ id: job.id, status: 'SEGMENTING' }], counts: { total: 1, done: 1 } });
+    expect(fake.creates).toBe(creates + 1);
+    const after = await jobOf('HELD-1');
+    expect(after.status).toBe('DONE');
+    expect(after.costUsd).toBeGreaterThan(0);
   });
 
   it('a malformed REPLICATE_API_TOKEN is a usage error naming the variable, before anything runs', async () => {

@@ -33,6 +33,17 @@ describe('usage errors and help', () => {
     [['jobs'], /no jobkit database in .*jobkit-data/],
     [['process', 'photos', '--review', 'sometimes'], /--review must be one of doubtful, always, never, got "sometimes"/],
     [['process', 'photos', '--review-min-score', '2'], /--review-min-score must be a number between 0 and 1, got "2"/],
+    [['review', 'frob'], /unknown review action "frob"; use `jobkit review` \(list\)/],
+    [['review', 'list', 'abc'], /review list takes no job ids/],
+    [['review', '--reason', 'x'], /--reason does not apply to `review list`/],
+    [['review', 'approve'], /give one or more job ids to approve/],
+    [['review', 'approve', 'abc', '--reason', 'x'], /--reason does not apply to `review approve`/],
+    [['review', 'reject', 'abc'], /--reason is required: say why the cut is wrong/],
+    [['review', 'reject', 'abc', '--reason', '  '], /--reason is required/],
+    [['review', 'reject', 'abc', '--reason', 'bad', '--retry-with', 'magic'], /--retry-with must be "hosted", got "magic"/],
+    [['review', 'reject', 'abc', '--reason', 'bad', '--queue-only'], /--queue-only applies to approve and to reject --retry-with hosted/],
+    [['review', 'reject', 'abc', '--reason', 'bad', '--retry-with', 'hosted'], /--retry-with hosted needs a hosted segmenter: set REPLICATE_API_TOKEN/],
+    [['review', 'approve', 'abc'], /no jobkit database in .*jobkit-data/],
   ])('%j → exit 2', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
