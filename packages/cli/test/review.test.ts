@@ -1,7 +1,8 @@
 /**
  * The review hold from the command line, in-process against the real embedded pipeline (SQLite, local
  * files, provider-sharp, local storefront): the review policy of a run (--review, JOBKIT_REVIEW), a run
- * ending with jobs held in REVIEW (exit 3, not a hang), `jobkit review` list / approve / reject. The tests share one data directory and run in order, like an operator's session.
+ * ending with jobs held in REVIEW (exit 3, not a hang), `jobkit review` list / approve / reject, and REVIEW
+ * in `jobs` and `stats`. The tests share one data directory and run in order, like an operator's session.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -87,6 +88,18 @@ describe('the review hold in the CLI', () => {
     expect(table.stdout).toMatch(/^\S+\s+R-1\s+studio\s+(\d\.\d\d|—)\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+policy: every job is reviewed/m);
     expect(table.stdout).toMatch(/^1–3 of 3 waiting for review$/m);
     expect((await cli(['review', 'list', '--sku', 'R-2', '--json'])).stdout).toContain('"total": 1');
+  });
+
+  it('jobs --status review and stats show the held jobs', async () => {
+    const held = json<{ jobs: JobJson[]; total: number }>(await cli(['jobs', '--status', 'review', '--json']));
+    expect(held.total).toBe(3);
+    const table = await cli(['jobs', '--status', 'REVIEW']);
+    expect(table.stdout).toMatch(/^ID\s+SKU\s+THEME\s+STATUS\s+SCORE\s+TRIES/m);
+    expect(table.stdout).toMatch(/\sREVIEW\s+(\d\.\d\d|—)\s+0\s/);
+    const stats = await cli(['stats']);
+    expect(stats.stdout).toMatch(/^REVIEW\s+3$/m);
+    expect(stats.stdout).toMatch(/^quality\s+/m);
+    expect(json<{ byStatus: Record<string, number> }>(await cli(['stats', '--json'])).byStatus.REVIEW).toBe(3);
   });
 
   it('review approve runs the job on to the storefront (exit 0); approving it again is INVALID_TRANSITION (exit 1)', async () => {

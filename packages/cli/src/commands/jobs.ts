@@ -4,11 +4,13 @@ import { COMMON_HELP, intFlag, stringFlag } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError, type ExitCode } from '../io.js';
 import { formatTable, formatUsd, writeJson, writeLine } from '../output.js';
+import { formatScore } from '../run-summary.js';
 import { openRuntime } from '../runtime.js';
 
 const HELP = `Usage: jobkit jobs [options]
 
-Lists jobs, newest first.
+Lists jobs, newest first. SCORE is the cutout's quality (0..1; — before segmentation or when nothing
+scored it); jobs in REVIEW wait for \`jobkit review\`.
 
 Options:
   --status <status>  only this status: ${JOB_STATUSES.join(', ')} (case-insensitive)
@@ -21,6 +23,7 @@ ${COMMON_HELP}
 
 Examples:
   jobkit jobs --status failed
+  jobkit jobs --status review
   jobkit jobs --sku MUG-001 --json`;
 
 export const jobsCommand: Command = {
@@ -52,6 +55,7 @@ export const jobsCommand: Command = {
         { header: 'SKU', value: (j) => j.sku, maxWidth: 32 },
         { header: 'THEME', value: (j) => j.theme },
         { header: 'STATUS', value: (j) => j.status },
+        { header: 'SCORE', value: (j) => formatScore(j.quality?.score), align: 'right' },
         { header: 'TRIES', value: (j) => String(j.attempts), align: 'right' },
         { header: 'COST', value: (j) => formatUsd(j.costUsd), align: 'right' },
         { header: 'UPDATED', value: (j) => j.updatedAt.replace('T', ' ').slice(0, 19) },

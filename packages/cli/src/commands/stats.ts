@@ -1,30 +1,38 @@
-/** `jobkit stats`: counts per status, spend, durations, failure rate. */
+/** `jobkit stats`: counts per status (REVIEW included), spend, durations, failure rate, cutout quality. */
 import { JOB_STATUSES } from 'jobkit';
 import { COMMON_HELP } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, type ExitCode } from '../io.js';
 import { formatDuration, formatPairs, formatPercent, formatUsd, writeJson, writeLine } from '../output.js';
+import { qualityStats, type QualityStats } from '../quality-stats.js';
+import { reviewFromFlags } from '../review-options.js';
 import { openRuntime } from '../runtime.js';
 
 const HELP = `Usage: jobkit stats [options]
 
-Job counts per status, spend (total and since UTC midnight), mean time to DONE and failure rate.
-Cleaned-up jobs are not counted.
+Job counts per status (REVIEW: waiting for \`jobkit review\`), spend (total and since UTC midnight), mean
+time to DONE, failure rate, and the cutouts' quality scores: how many were scored, mean and lowest score,
+how many fall below the review threshold, and a histogram. Cleaned-up jobs are not counted.
+
+Options:
+  --review-min-score <s>   the threshold counted against, 0..1 (env JOBKIT_REVIEW_MIN_SCORE, default 0.6)
 
 ${COMMON_HELP}`;
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'counts per status, spend, durations',
+  summary: 'counts per status, spend, durations, quality scores',
   help: HELP,
   allowPositionals: false,
-  options: {},
+  options: { 'review-min-score': { type: 'string' } },
   async run(ctx: CommandContext): Promise<ExitCode> {
+    const { minScore } = reviewFromFlags(ctx.values, ctx.io.env);
     const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false });
     try {
       const stats = await runtime.service.getJobStats();
+      const quality = await qualityStats(runtime.service, minScore);
       if (ctx.json) {
-        writeJson(ctx.io.stdout, stats);
+        writeJson(ctx.io.stdout, { ...stats, quality });
         return EXIT.OK;
       }
       writeLine(ctx.io.stdout, formatPairs([
@@ -35,6 +43,7 @@ export const statsCommand: Command = {
         ['mean time to DONE', stats.avgDurationMs === null ? '—' : formatDuration(stats.avgDurationMs)],
         ['failure rate', formatPercent(stats.failureRate)],
         ['oldest queued', stats.oldestQueuedAt ?? '—'],
+        ...qualityRows(quality),
       ]));
       return EXIT.OK;
     } finally {
@@ -42,3 +51,12 @@ export const statsCommand: Command = {
     }
   },
 };
+
+function qualityRows(q: QualityStats): Array<readonly [string, string]> {
+  if (q.scored === 0) return [['quality', `no scored cutouts (${q.unscored} job${q.unscored === 1 ? '' : 's'} unscored)`]];
+  return [
+    ['quality', `${q.scored} scored, mean ${q.mean!.toFixed(2)}, lowest ${q.min!.toFixed(2)}${q.unscored > 0 ? `, ${q.unscored} unscored` : ''}`],
+    [`quality < ${q.threshold}`, String(q.belowThreshold)],
+    ['quality histogram', q.buckets.map((b) => `${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${b.count}`).join('  ')],
+  ];
+}
