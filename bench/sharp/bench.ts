@@ -3,11 +3,14 @@
  *
  *   npx tsx --conditions=@jobkit/source bench/sharp/bench.ts [--runs 5] [--no-write]
  *
- * 1. Segmenter: wall and CPU ms per megapixel on the four sample photos (1.44 MP) and a 12 MP synthetic.
- * 2. Compositor: one job (3 aspects × 2 variants, masters + thumbnails) against bare sharp doing only the
- *    unavoidable work in the same run (decode every input once, resize, encode the same outputs with the
- *    same settings and the same concurrency), interleaved A/B, medians and their ratio.
- * 3. Peak RSS per job, each measured in a fresh child process (maxRSS only grows).
+ * 1. Segmenter: CPU ms per megapixel on the four sample photos (1.44 MP) and two 12 MP studio photos
+ *    (bench/pipeline/photos.ts), run on the calling thread (segmentPhoto) so the CPU is the algorithm's.
+ * 2. Cutout PNG: CPU and size per zlib level — how DEFAULT_CUTOUT_PNG_LEVEL was chosen.
+ * 3. Master JPEG: libjpeg-turbo (optimised Huffman) vs mozjpeg on a 2048² composite — the default encoder.
+ * 4. Compositor vs bare sharp: one job (3 aspects × 2 variants, masters + thumbnails) against bare sharp
+ *    doing only the unavoidable work in the same run (decode every input once, resize, encode the same
+ *    outputs with the same settings), interleaved A/B, CPU of every thread, medians and their ratio.
+ * 5. Peak RSS per job, each measured in a fresh child process.
  * Writes bench/results/sharp.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,9 +20,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { keys, silentLogger, systemClock, type ProviderContext } from 'jobkit';
-import { createSharpProviders, encodeCutout, placeProduct, segmentPhoto, DEFAULT_ASPECTS } from '@jobkit/provider-sharp';
-import { BACKDROPS, mug, renderScene, SAMPLE_PHOTOS } from '../../packages/provider-sharp/test/fixtures/synthetic.js';
+import { silentLogger, systemClock, type ProviderContext } from 'jobkit';
+import { createSharpProviders, DEFAULT_ASPECTS, DEFAULT_CUTOUT_PNG_LEVEL, encodeCutout, placeProduct, segmentPhoto, type Cutout } from '@jobkit/provider-sharp';
+import { jpegOptions } from '../../packages/provider-sharp/src/composite/render-composites.js';
+import { ensurePhotos } from '../pipeline/photos.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -29,22 +33,28 @@ const SHA = 'b'.repeat(64);
 const THEME = 'studio';
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 const ctx = (): ProviderContext => ({ jobId: 'bench', sku: 'MUG-001', theme: THEME, signal: new AbortController().signal, logger: silentLogger, clock: systemClock, previousRef: null, recordRef: async () => {} });
+/** CPU ms of every thread of the process (main, image pool, libuv) while fn runs. */
+async function cpuOf(fn: () => Promise<unknown>): Promise<number> {
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
 
 const samplePath = (sku: string) => join(root, 'examples/express-server/samples', `${sku}.jpg`);
+const providers = createSharpProviders();
 
 async function jobInputs(): Promise<{ cutout: Buffer; backgrounds: Buffer[] }> {
-  const p = createSharpProviders();
   const original = await readFile(samplePath('MUG-001'));
   const cutout = await encodeCutout(await segmentPhoto(original));
-  const res = await p.backgroundGenerator.generate({ sku: 'MUG-001', sha256: SHA, theme: THEME, count: 2, ...p.compositor.backgroundSize(), cutout: null as never }, ctx());
+  const res = await providers.backgrounds.generate({ sku: 'MUG-001', sha256: SHA, theme: THEME, count: 2, ...providers.compositor.backgroundSize(), cutout: null as never }, ctx());
   if (!('backgrounds' in res)) throw new Error('pending');
   return { cutout, backgrounds: res.backgrounds };
 }
 
 /** Bare sharp: the same outputs with nothing but decode-once, resize and encode (no bbox, shadow, blend). */
 async function bareSharp(cutout: Buffer, backgrounds: Buffer[]): Promise<number> {
-  const themes = createSharpProviders().themes;
-  const layout = themes.get(THEME).layout;
+  const layout = providers.themes.get(THEME).layout;
   const cut = await sharp(cutout).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const bgs = await Promise.all(backgrounds.map((b) => sharp(b).raw().toBuffer({ resolveWithObject: true })));
   let outputs = 0;
@@ -55,8 +65,8 @@ async function bareSharp(cutout: Buffer, backgrounds: Buffer[]): Promise<number>
       const canvas = await sharp(bg.data, { raw: { width: bg.info.width, height: bg.info.height, channels: 3 } }).resize(a.width, a.height, { fit: 'cover' }).raw().toBuffer();
       const raw = { raw: { width: a.width, height: a.height, channels: 3 as const } };
       const r = await Promise.all([
-        sharp(canvas, raw).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer(),
-        sharp(canvas, raw).resize(400, 400, { fit: 'inside' }).jpeg({ quality: 82, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer(),
+        sharp(canvas, raw).jpeg(jpegOptions('master', 90)).toBuffer(),
+        sharp(canvas, raw).resize(400, 400, { fit: 'inside' }).jpeg(jpegOptions('thumbnail', 82)).toBuffer(),
       ]);
       outputs += r.length;
     }
@@ -65,7 +75,7 @@ async function bareSharp(cutout: Buffer, backgrounds: Buffer[]): Promise<number>
 }
 
 async function compositeJob(cutout: Buffer, backgrounds: Buffer[], derivatives: boolean): Promise<number> {
-  const { compositor } = createSharpProviders({ compositor: derivatives ? {} : { derivatives: false } });
+  const { compositor } = createSharpProviders({ pool: providers.pool, compositor: derivatives ? { derivatives: { formats: ['jpg', 'webp', 'avif'] } } : {} });
   const { outputs } = await compositor.composite({ photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds }, { signal: new AbortController().signal, logger: silentLogger });
   return outputs.length;
 }
@@ -75,11 +85,12 @@ if (args.rss) {
   // maxRSS is inflated by the TypeScript loader at start-up, so sample the resident set while the job runs.
   const prepare = async (): Promise<() => Promise<unknown>> => {
     if (args.rss === 'segment') { const b = await readFile(samplePath('MUG-001')); return () => segmentPhoto(b); }
-    if (args.rss === 'segment12') { const b = (await renderScene({ width: 4000, height: 3000, backdrop: BACKDROPS.white, falloff: 0.07, shape: mug, noise: 2, jpegQuality: 85 })).jpeg; return () => segmentPhoto(b); }
+    if (args.rss === 'segment12') { const b = await readFile((await ensurePhotos(1))[0]!); return () => segmentPhoto(b); }
     const { cutout, backgrounds } = await jobInputs();
     return () => compositeJob(cutout, backgrounds, args.rss === 'composite-all');
   };
   const run = await prepare();
+  if (args.rss.startsWith('composite')) await compositeJob((await jobInputs()).cutout, (await jobInputs()).backgrounds, false); // start the pool's thread first
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
@@ -94,30 +105,63 @@ if (args.rss) {
 // --- 1. segmenter --------------------------------------------------------------------------------------
 const segRows: string[] = [];
 const photos: Array<{ name: string; bytes: Buffer; mp: number }> = [];
-for (const s of SAMPLE_PHOTOS) photos.push({ name: `${s.sku} (1200×1200)`, bytes: await readFile(samplePath(s.sku)), mp: 1.44 });
-photos.push({ name: 'synthetic mug (4000×3000)', bytes: (await renderScene({ width: 4000, height: 3000, backdrop: BACKDROPS.white, falloff: 0.07, shape: mug, shadow: { u: 0.45, v: 0.785, ru: 0.26, rv: 0.035, strength: 0.3 }, noise: 2, jpegQuality: 85 })).jpeg, mp: 12 });
+for (const sku of ['MUG-001', 'BOTTLE-001', 'BOX-001', 'DONUT-001']) photos.push({ name: `${sku} (1200×1200)`, bytes: await readFile(samplePath(sku)), mp: 1.44 });
+for (const [i, file] of (await ensurePhotos(2)).entries()) photos.push({ name: `studio photo ${i} (4000×3000)`, bytes: await readFile(file), mp: 12 });
 await segmentPhoto(photos[0]!.bytes); // warm-up (JIT)
-const allWall: number[] = [];
 const allCpu: number[] = [];
+const cutouts: Array<{ name: string; cut: Cutout; mp: number }> = [];
 for (const p of photos) {
-  const wall: number[] = [];
   const cpu: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await segmentPhoto(p.bytes);
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  allWall.push(median(wall) / p.mp);
+  let cut: Cutout | null = null;
+  for (let r = 0; r < RUNS; r++) cpu.push(await cpuOf(async () => { cut = await segmentPhoto(p.bytes); }));
+  cutouts.push({ name: p.name, cut: cut!, mp: p.mp });
   allCpu.push(median(cpu) / p.mp);
-  segRows.push(`| ${p.name} | ${median(wall).toFixed(0)} | ${(median(wall) / p.mp).toFixed(0)} | ${(median(cpu) / p.mp).toFixed(0)} |`);
+  segRows.push(`| ${p.name} | ${median(cpu).toFixed(0)} | ${(median(cpu) / p.mp).toFixed(0)} |`);
   console.log(segRows.at(-1));
 }
 
-// --- 2. compositor vs bare sharp ----------------------------------------------------------------------
+// --- 2. cutout PNG level -------------------------------------------------------------------------------
+const LEVELS = [0, 1, 2, 3, 4, 6, 9];
+const pngRows: string[] = [];
+for (const level of LEVELS) {
+  const enc: number[] = [];
+  const dec: number[] = [];
+  let bytes = 0;
+  let mp = 0;
+  for (const c of cutouts) {
+    const e: number[] = [];
+    const d: number[] = [];
+    let png: Buffer = Buffer.alloc(0);
+    for (let r = 0; r < RUNS; r++) {
+      e.push(await cpuOf(async () => { png = await encodeCutout(c.cut, level); }));
+      d.push(await cpuOf(() => sharp(png).raw().toBuffer()));
+    }
+    enc.push(median(e) / c.mp);
+    dec.push(median(d) / c.mp);
+    bytes += png.length;
+    mp += c.mp;
+  }
+  pngRows.push(`| ${level}${level === DEFAULT_CUTOUT_PNG_LEVEL ? ' (default)' : ''} | ${median(enc).toFixed(1)} | ${median(dec).toFixed(1)} | ${(bytes / mp / 1e6).toFixed(3)} |`);
+  console.log(pngRows.at(-1));
+}
+
+// --- 3. master JPEG encoder ------------------------------------------------------------------------------
 const { cutout, backgrounds } = await jobInputs();
+const master = await (async () => {
+  const { compositor } = createSharpProviders({ pool: providers.pool, compositor: { thumbnails: false, aspects: [DEFAULT_ASPECTS[0]!] } });
+  const { outputs } = await compositor.composite({ photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds: backgrounds.slice(0, 1) }, { signal: new AbortController().signal, logger: silentLogger });
+  return sharp(outputs[0]!.bytes).raw().toBuffer({ resolveWithObject: true });
+})();
+const jpegRows: string[] = [];
+for (const [label, mozjpeg] of [['libjpeg-turbo, optimised Huffman (default)', false], ['mozjpeg (`mozjpeg: true`)', true]] as const) {
+  const cpu: number[] = [];
+  let size = 0;
+  for (let r = 0; r < RUNS; r++) cpu.push(await cpuOf(async () => { size = (await sharp(master.data, { raw: { width: master.info.width, height: master.info.height, channels: 3 } }).jpeg(jpegOptions('master', 90, mozjpeg)).toBuffer()).length; }));
+  jpegRows.push(`| ${label} | ${median(cpu).toFixed(0)} | ${(size / 1024).toFixed(0)} |`);
+  console.log(jpegRows.at(-1));
+}
+
+// --- 4. compositor vs bare sharp ----------------------------------------------------------------------
 await compositeJob(cutout, backgrounds, false); // warm-up
 await bareSharp(cutout, backgrounds);
 const ours: number[] = [];
@@ -125,34 +169,27 @@ const bare: number[] = [];
 let outCount = 0;
 let bareCount = 0;
 for (let r = 0; r < RUNS; r++) {
-  let t0 = performance.now();
-  outCount = await compositeJob(cutout, backgrounds, false);
-  ours.push(performance.now() - t0);
-  t0 = performance.now();
-  bareCount = await bareSharp(cutout, backgrounds);
-  bare.push(performance.now() - t0);
-  console.log(`run ${r + 1}: compositor ${ours.at(-1)!.toFixed(0)} ms, bare sharp ${bare.at(-1)!.toFixed(0)} ms`);
+  ours.push(await cpuOf(async () => { outCount = await compositeJob(cutout, backgrounds, false); }));
+  bare.push(await cpuOf(async () => { bareCount = await bareSharp(cutout, backgrounds); }));
+  console.log(`run ${r + 1}: compositor ${ours.at(-1)!.toFixed(0)} ms CPU, bare sharp ${bare.at(-1)!.toFixed(0)} ms CPU`);
 }
 if (outCount !== bareCount) throw new Error(`output counts differ: ${outCount} vs ${bareCount}`);
 const ratios = ours.map((o, i) => o / bare[i]!);
 const full: number[] = [];
-for (let r = 0; r < Math.max(1, Math.min(3, RUNS)); r++) {
-  const t0 = performance.now();
-  await compositeJob(cutout, backgrounds, true);
-  full.push(performance.now() - t0);
-}
+for (let r = 0; r < Math.max(1, Math.min(3, RUNS)); r++) full.push(await cpuOf(() => compositeJob(cutout, backgrounds, true)));
+await providers.pool.close();
 
-// --- 3. peak RSS per job (fresh child each) ------------------------------------------------------------
+// --- 5. peak RSS per job (fresh child each) ------------------------------------------------------------
 const rss = (mode: string): { before: number; after: number } => {
   const out = execFileSync(process.execPath, ['--expose-gc', '--conditions=@jobkit/source', '--import', 'tsx', fileURLToPath(import.meta.url), '--rss', mode], { cwd: root, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { before: number; after: number };
 };
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 const rssRows = [
-  ['segment one 1.44 MP photo', rss('segment')],
-  ['segment one 12 MP photo', rss('segment12')],
-  ['composite one job (masters + thumbnails)', rss('composite')],
-  ['composite one job (+ hero/pdp jpg/webp/avif)', rss('composite-all')],
+  ['segment one 1.44 MP photo (calling thread)', rss('segment')],
+  ['segment one 12 MP photo (calling thread)', rss('segment12')],
+  ['composite one job (masters + thumbnails, image pool)', rss('composite')],
+  ['composite one job (+ hero/pdp jpg/webp/avif, image pool)', rss('composite-all')],
 ].map(([name, r]) => { const x = r as { before: number; after: number }; return `| ${name as string} | ${mb(x.before)} | ${mb(x.after)} | ${mb(x.after - x.before)} |`; });
 
 const load = (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ').slice(0, 3).join(' ');
@@ -165,43 +202,58 @@ npx tsx --conditions=@jobkit/source bench/sharp/bench.ts --runs ${RUNS}
 \`\`\`
 
 Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, \`sharp.concurrency()\` = ${sharp.concurrency()}.
-**Shared and noisy**: other engineers were running builds and test suites on the same 2 cores during this run
-(load average at the end: ${load}). Wall-clock numbers are inflated by that; CPU time and the interleaved
-A/B ratio are the figures to trust. Medians of ${RUNS} runs.
+Load average at the end: ${load}${Number(load.split(' ')[0]) > cpus().length / 2 ? ' — **shared and busy machine**: CPU times are inflated too (contention), ratios measured in the same run are the figures to trust' : ''}.
+CPU time is \`process.cpuUsage()\`: every thread of the process (main, image pool, libuv). Medians of ${RUNS} runs.
 
 ## 1. Studio segmenter
 
-Decode + EXIF rotate + normalise + backdrop model + Lab classification + cleanup + soft edges (PNG encode of
-the cutout not included).
+Decode + the segmentation algorithm, on the calling thread (PNG encode of the cutout not included). The
+segmentation benchmark (bench/segmentation) is the reference for quality; this is its cost in the pipeline.
 
-| photo | median wall ms | wall ms / MP | CPU ms / MP |
-|---|---|---|---|
+| photo | median CPU ms | CPU ms / MP |
+|---|---|---|
 ${segRows.join('\n')}
 
-Median over photos: **${median(allWall).toFixed(0)} ms/MP wall, ${median(allCpu).toFixed(0)} ms/MP CPU**.
+Median over photos: **${median(allCpu).toFixed(0)} ms/MP CPU**.
 
-## 2. Compositor vs bare sharp (same run, interleaved)
+## 2. Cutout PNG: zlib level
 
-One job: theme \`${THEME}\`, cutout 1200×1200 (MUG-001), 2 backgrounds of ${createSharpProviders().compositor.backgroundSize().width}×${createSharpProviders().compositor.backgroundSize().height},
-3 aspects × 2 variants → ${outCount} outputs (6 masters 4:4:4 mozjpeg q90 + 6 thumbnails).
+The cutout (RGBA, its alpha is the mask) is encoded once and decoded once by the compositor. CPU per
+megapixel (median over the photos above) and size:
+
+| level | encode CPU ms / MP | decode CPU ms / MP | MB / MP |
+|---|---|---|---|
+${pngRows.join('\n')}
+
+## 3. Master JPEG encoder
+
+One 2048×2048 master (q90, 4:4:4):
+
+| encoder | median CPU ms | KB |
+|---|---|---|
+${jpegRows.join('\n')}
+
+## 4. Compositor vs bare sharp (same run, interleaved)
+
+One job: theme \`${THEME}\`, cutout 1200×1200 (MUG-001), 2 backgrounds of ${providers.compositor.backgroundSize().width}×${providers.compositor.backgroundSize().height},
+3 aspects × 2 variants → ${outCount} outputs (6 masters q90 4:4:4 + 6 thumbnails), the compositor on the image pool.
 Bare sharp = decode the cutout and both backgrounds once, resize the product per aspect, cover-resize each
-background, encode the same masters and thumbnails with the same settings and concurrency — no bounding box,
-no shadow, no blending.
+background, encode the same masters and thumbnails with the same settings — no bounding box, no shadow,
+no blending.
 
-| | median ms |
+| | median CPU ms |
 |---|---|
 | provider-sharp compositor | ${median(ours).toFixed(0)} |
 | bare sharp (unavoidable work) | ${median(bare).toFixed(0)} |
 | **ratio (median of per-run ratios)** | **${median(ratios).toFixed(2)}×** (target ≤ 1.3×) |
 
-With the default derivatives on (hero ≤ 2000 px + pdp 1200 px in JPEG, WebP and AVIF: ${outCount + 36} outputs):
-median ${median(full).toFixed(0)} ms per job — AVIF encoding dominates; turn formats off with
-\`derivatives: { formats: ['jpg', 'webp'] }\` when latency matters.
+With hero ≤ 2000 px + pdp 1200 px derivatives in JPEG, WebP and AVIF (opt-in, ${outCount + 36} outputs):
+median ${median(full).toFixed(0)} CPU ms per job — AVIF encoding dominates.
 
-## 3. Peak RSS per job (fresh process each, MB)
+## 5. Peak RSS per job (fresh process each, MB)
 
 Resident set sampled every 2 ms while the job runs, after inputs are prepared and a GC; the difference is
-what one job adds.
+what one job adds (for the pool rows: on the pool's already started thread).
 
 | job | RSS before | peak RSS during the job | added by the job |
 |---|---|---|---|

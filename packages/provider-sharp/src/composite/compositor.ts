@@ -51,6 +51,11 @@ export interface SharpCompositorOptions {
   variants?: number;
   /** Master JPEG quality 1..100. Default 90. */
   quality?: number;
+  /**
+   * Encode masters with mozjpeg: about a quarter smaller, about six times the CPU. Default false
+   * (libjpeg-turbo with optimised Huffman tables): a storefront's CDN re-encodes masters anyway.
+   */
+  mozjpeg?: boolean;
   /** Thumbnail JPEG quality. Default 82. */
   thumbnailQuality?: number;
   /** 400 px thumbnails (keys.thumbnail). Default true. */
@@ -122,7 +127,9 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
   const derivatives = resolveDerivatives(options.derivatives);
   const maxPixels = requireInt(options.maxCutoutPixels ?? DEFAULT_MAX_PIXELS, 'maxCutoutPixels', 1024, 200_000_000);
   const bgSize = { width: Math.max(...aspects.map((a) => a.width)), height: Math.max(...aspects.map((a) => a.height)) };
-  const settings: CompositeSettings = { aspects, quality, thumbnailQuality: thumbQuality, thumbnails, derivatives, maxPixels };
+  const mozjpeg = options.mozjpeg ?? false;
+  if (typeof mozjpeg !== 'boolean') throw invalidInput('mozjpeg', 'must be true or false');
+  const settings: CompositeSettings = { aspects, quality, mozjpeg, thumbnailQuality: thumbQuality, thumbnails, derivatives, maxPixels };
 
   return {
     name: 'sharp',

@@ -28,6 +28,8 @@ export interface ImageInfo {
   width: number;
   height: number;
   pixels: number;
+  /** The file has an alpha channel (or palette transparency). */
+  hasAlpha: boolean;
 }
 
 /**
@@ -53,29 +55,27 @@ export async function inspectImage(bytes: Buffer, options: DecodeOptions = {}): 
   if ((meta.pages ?? 1) > 1 && meta.format !== 'heif' && meta.format !== 'tiff') {
     throw invalidInput(field, `animated ${meta.format ?? 'image'} (${meta.pages} frames) is not a product photo`);
   }
-  return { width, height, pixels: width * height };
+  return { width, height, pixels: width * height, hasAlpha: meta.hasAlpha === true };
 }
 
 /** Decodes a photo (header checked by inspectImage first) into 8-bit RGB plus its own alpha, if any. */
 export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   const field = options.field ?? 'original';
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  await inspectImage(bytes, { field, maxPixels });
+  const { hasAlpha } = await inspectImage(bytes, { field, maxPixels });
 
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // failOn 'error': a truncated or corrupt file fails here instead of decoding to a grey half-image.
-    raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, page: 0, pages: 1 })
-      .rotate()
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, page: 0, pages: 1 }).rotate().toColourspace('srgb');
+    // An opaque photo (the usual JPEG) decodes straight to RGB: no RGBA copy, no flattening pass.
+    raw = await (hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new JobkitError('INVALID_INPUT', `${field}: cannot decode image (${(err as Error).message})`, { cause: err, details: { field } });
   }
   const { info, data } = raw;
-  if (info.channels !== 4) throw new JobkitError('INTERNAL', `expected 4 channels after normalisation, got ${info.channels}`);
+  if (info.channels !== (hasAlpha ? 4 : 3)) throw new JobkitError('INTERNAL', `expected ${hasAlpha ? 4 : 3} channels after normalisation, got ${info.channels}`);
+  if (!hasAlpha) return { rgb: data, alpha: null, width: info.width, height: info.height };
   return flattenRgba(data, info.width, info.height);
 }
 

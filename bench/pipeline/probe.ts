@@ -1,0 +1,52 @@
+/**
+ * Preloaded into the server under test (`node --import tsx --import ./bench/pipeline/probe.ts …`): measures
+ * from inside the process what only the process can see, and answers the benchmark over the IPC channel.
+ *
+ * - event-loop delay: perf_hooks.monitorEventLoopDelay (10 ms resolution), reset at the measured start
+ * - CPU: process.cpuUsage() — user + system of every thread (main, worker threads, libuv pool)
+ * - memory: VmRSS and VmHWM from /proc/self/status; the high-water mark is reset at the measured start
+ *   (writing 5 to /proc/self/clear_refs), so "peak RSS" covers the run, not the TypeScript start-up
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export interface ProbeSample {
+  cpuUs: number;
+  rssKb: number;
+  hwmKb: number;
+  eld: { p50: number; p99: number; max: number; mean: number };
+  hwmReset: boolean;
+}
+
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+let hwmReset = false;
+
+function status(field: string): number {
+  const m = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
+process.on('message', (msg: { type?: string; id?: number }) => {
+  if (msg?.type === 'reset') {
+    eld.reset();
+    try {
+      writeFileSync('/proc/self/clear_refs', '5');
+      hwmReset = true;
+    } catch {
+      hwmReset = false;
+    }
+  }
+  if (msg?.type === 'reset' || msg?.type === 'sample') {
+    const cpu = process.cpuUsage();
+    const ms = (ns: number) => ns / 1e6;
+    const sample: ProbeSample = {
+      cpuUs: cpu.user + cpu.system,
+      rssKb: status('VmRSS'),
+      hwmKb: status('VmHWM'),
+      eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) },
+      hwmReset,
+    };
+    process.send?.({ type: 'probe', id: msg.id, sample });
+  }
+});
