@@ -38,6 +38,26 @@ describe('createLimiter', () => {
     expect(peak).toBe(2);
   });
 
+  it('a waiting caller that aborts leaves the queue at once and uses no rate slot', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = createLimiter({ perMinute: 60 }); // a burst of 1, then one start per second
+    const starts: string[] = [];
+    await limiter.run(async () => void starts.push('first'));
+    const controller = new AbortController();
+    const gaveUp = limiter.run(async () => void starts.push('aborted'), controller.signal);
+    const next = limiter.run(async () => void starts.push('next'));
+    expect(limiter.waiting).toBe(2);
+    controller.abort(new JobkitError('CANCELLED', 'stopping'));
+    await expect(gaveUp).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(limiter.waiting).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await next;
+    // The aborted call neither ran nor delayed the next one by a slot.
+    expect(starts).toEqual(['first', 'next']);
+    expect(Date.now()).toBeLessThanOrEqual(1_000);
+    await expect(limiter.run(async () => 1, AbortSignal.abort())).rejects.toBeInstanceOf(Error);
+  });
+
   it('validates its options', () => {
     expect(() => createLimiter({ perMinute: 0 })).toThrow(JobkitError);
     expect(() => createLimiter({ concurrency: 0 })).toThrow(/concurrency/);

@@ -63,17 +63,22 @@ export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.
     },
     run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       return new Promise<T>((resolve, reject) => {
+        const reason = () => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        if (signal?.aborted) return reject(reason());
+        // A caller that gives up while waiting leaves the queue at once: it takes no slot and no token.
+        const onAbort = () => {
+          const i = queue.indexOf(start);
+          if (i >= 0) queue.splice(i, 1);
+          reject(reason());
+        };
         const start = () => {
-          if (signal?.aborted) {
-            active--;
-            pump();
-            return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-          }
+          signal?.removeEventListener('abort', onAbort);
           fn().then(resolve, reject).finally(() => {
             active--;
             pump();
           });
         };
+        signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(start);
         pump();
       });
