@@ -1,6 +1,7 @@
 /** Options of the studio segmenter, validated once (bad values are INVALID_INPUT naming the option). */
 import { requireInt, requireNumber } from '../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
+import type { Tuning } from './segment-pixels.js';
 
 export interface StudioSegmenterOptions {
   /** ΔE (CIELAB) from the backdrop above which a pixel is product. Default: adaptive to the photo's noise, 8..20. */
@@ -19,6 +20,8 @@ export interface StudioSegmenterOptions {
 }
 
 export interface ResolvedOptions {
+  /** Internal constants of the algorithm (benchmark experiments only; not a public option). */
+  tuning?: Partial<Tuning>;
   threshold: number | undefined;
   shadowTolerance: number;
   edgeRadius: number | undefined;

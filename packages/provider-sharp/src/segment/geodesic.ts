@@ -1,0 +1,92 @@
+/**
+ * Geodesic distance from the frame: the cheapest path cost from the border to each pixel, where a step
+ * costs what it crosses (colour steps above the noise: outlines) plus what it lands on (colour unlike the
+ * backdrop). The backdrop is one border-connected region with a smooth fall-off, so it is reached cheaply;
+ * a product, even one the colour of the backdrop, sits behind its outline and is reached only at a price.
+ *
+ * Computed with raster sweeps (forward and backward 8-neighbour passes, repeated until stable or
+ * `maxSweeps`): linear in the pixel count per sweep, no priority queue. Step costs are computed once.
+ */
+
+export interface GeodesicCosts {
+  width: number;
+  height: number;
+  L: Float32Array;
+  A: Float32Array;
+  B: Float32Array;
+  /** Per-pixel cost of landing on the pixel (≥ 0). */
+  land: Float32Array;
+  /** Colour steps (ΔE) below this are noise and cost nothing. */
+  stepFloor: number;
+  /** Weight of a colour step above the floor. */
+  stepWeight: number;
+  /** Start value of each frame pixel (the other pixels start at Infinity). */
+  seed: Float32Array;
+}
+
+/** Edge cost between pixel i and its neighbour at offset (dx, dy), for every i (0 where out of frame). */
+function edgeCosts(c: GeodesicCosts, dx: number, dy: number): Float32Array {
+  const { width: w, height: h, L, A, B, stepFloor: g0, stepWeight: ws } = c;
+  const out = new Float32Array(w * h);
+  const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
+  const off = dy * w + dx;
+  for (let y = 0; y < h - dy; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * w + x, j = i + off;
+      const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
+      const e = Math.sqrt(dl * dl + da * da + db * db) - g0;
+      out[i] = e > 0 ? e * ws : 0;
+    }
+  }
+  return out;
+}
+
+export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Array {
+  const { width: w, height: h, land } = c;
+  const n = w * h;
+  // Edge to the right (E), below (S), below-right (SE), below-left (SW) of each pixel.
+  const E = edgeCosts(c, 1, 0), S = edgeCosts(c, 0, 1), SE = edgeCosts(c, 1, 1), SW = edgeCosts(c, -1, 1);
+  const D = new Float32Array(n).fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const x = i % w;
+    if (i < w || i >= n - w || x === 0 || x === w - 1) D[i] = c.seed[i]!;
+  }
+  const SQ2 = Math.SQRT2;
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let changed = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const li = land[i]!, ld = li * SQ2;
+        let best = D[i]!;
+        let v: number;
+        if (x > 0) { v = D[i - 1]! + E[i - 1]! + li; if (v < best) best = v; }
+        if (y > 0) {
+          const u = i - w;
+          v = D[u]! + S[u]! + li; if (v < best) best = v;
+          if (x > 0) { v = D[u - 1]! + SE[u - 1]! + ld; if (v < best) best = v; }
+          if (x < w - 1) { v = D[u + 1]! + SW[u + 1]! + ld; if (v < best) best = v; }
+        }
+        if (best < D[i]!) { D[i] = best; changed++; }
+      }
+    }
+    for (let y = h - 1; y >= 0; y--) {
+      for (let x = w - 1; x >= 0; x--) {
+        const i = y * w + x;
+        const li = land[i]!, ld = li * SQ2;
+        let best = D[i]!;
+        let v: number;
+        if (x < w - 1) { v = D[i + 1]! + E[i]! + li; if (v < best) best = v; }
+        if (y < h - 1) {
+          const d = i + w;
+          v = D[d]! + S[i]! + li; if (v < best) best = v;
+          if (x < w - 1) { v = D[d + 1]! + SE[i]! + ld; if (v < best) best = v; }
+          if (x > 0) { v = D[d - 1]! + SW[i]! + ld; if (v < best) best = v; }
+        }
+        if (best < D[i]!) { D[i] = best; changed++; }
+      }
+    }
+    if (changed === 0) break;
+  }
+  return D;
+}

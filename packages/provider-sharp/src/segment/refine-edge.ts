@@ -1,0 +1,151 @@
+/**
+ * Full-resolution outline. The decision was made on working cells; near the outline every photo pixel is
+ * re-decided by its own colour: with F the local product colour and B the local backdrop colour (means of
+ * nearby working cells that are clearly inside / outside), the pixel's colour C is a mix
+ * C = αF + (1−α)B, so α = (C−B)·(F−B) / |F−B|². α is the soft alpha, and the colour is un-mixed
+ * ((C − (1−α)B) / α) so a light backdrop leaves no pale fringe on a dark theme. Where F and B are too close
+ * to measure a ratio (white on white), the interpolated working mask decides.
+ *
+ * Local means come from summed-area tables over the working cells, so the cost is one pass over the band.
+ */
+import { upsampleMask } from './upsample.js';
+
+export interface RefineInput {
+  /** Full-resolution photo. */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** Working mask (1 = product) and its size and factor. */
+  mask: Uint8Array;
+  w: number;
+  h: number;
+  factor: number;
+  /** Working image RGB (box averages, 8-bit). */
+  workRgb: Uint8Array;
+  /** Squared RGB distance between F and B below which the colour cannot decide. */
+  minSeparation2: number;
+  /** Half-width of the band, in working cells. */
+  bandCells: number;
+}
+
+export interface RefineResult {
+  rgba: Uint8Array;
+  /** Band pixels (full resolution) decided by colour / by the working mask. */
+  byColour: number;
+  byMask: number;
+}
+
+/** Summed-area table of `value(i)` over cells where `use[i]`, plus the count table. */
+function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Float64Array; c: Float64Array } {
+  const W1 = w + 1;
+  const s = new Float64Array(W1 * (h + 1) * 3);
+  const c = new Float64Array(W1 * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let r = 0, g = 0, b = 0, k = 0;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (use[i]) { r += rgb[i * 3]!; g += rgb[i * 3 + 1]!; b += rgb[i * 3 + 2]!; k++; }
+      const o = (y + 1) * W1 + x + 1, up = y * W1 + x + 1;
+      c[o] = c[up]! + k;
+      s[o * 3] = s[up * 3]! + r;
+      s[o * 3 + 1] = s[up * 3 + 1]! + g;
+      s[o * 3 + 2] = s[up * 3 + 2]! + b;
+    }
+  }
+  return { s, c };
+}
+
+export function refineEdge(inp: RefineInput): RefineResult {
+  const { rgb, width: W, height: H, mask, w, h, factor: f, workRgb, bandCells: R } = inp;
+  const m = w * h;
+  // Band cells: within R cells (Chebyshev) of a cell whose 4-neighbour has the other label.
+  const edge = new Uint8Array(m);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x, v = mask[i];
+      if ((x > 0 && mask[i - 1] !== v) || (x < w - 1 && mask[i + 1] !== v) || (y > 0 && mask[i - w] !== v) || (y < h - 1 && mask[i + w] !== v)) edge[i] = 1;
+    }
+  }
+  const band = dilate(edge, w, h, R);
+  const inner = new Uint8Array(m), outer = new Uint8Array(m), bandFg = new Uint8Array(m);
+  for (let i = 0; i < m; i++) {
+    if (band[i]) { if (mask[i]) bandFg[i] = 1; } else if (mask[i]) inner[i] = 1; else outer[i] = 1;
+  }
+  const F = sat(w, h, inner, workRgb), B = sat(w, h, outer, workRgb), Fb = sat(w, h, bandFg, workRgb);
+  const win = 2 * R + 2; // reaches past the band on both sides of the outline
+  const W1 = w + 1;
+  // Per band cell: local F and B (RGB), or -1 when unknown.
+  const cellF = new Float32Array(m * 3).fill(-1), cellB = new Float32Array(m * 3).fill(-1);
+  const boxSum = (t: { s: Float64Array; c: Float64Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
+    const a = y0 * W1 + x0, b = y0 * W1 + x1 + 1, c = (y1 + 1) * W1 + x0, d = (y1 + 1) * W1 + x1 + 1;
+    const k = t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!;
+    if (k <= 0) return false;
+    for (let ch = 0; ch < 3; ch++) out[o + ch] = (t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) / k;
+    return true;
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!band[i]) continue;
+      const x0 = Math.max(0, x - win), x1 = Math.min(w - 1, x + win), y0 = Math.max(0, y - win), y1 = Math.min(h - 1, y + win);
+      // Thin parts have no interior: fall back to the band's own product cells.
+      if (!boxSum(F, x0, y0, x1, y1, cellF, i * 3)) boxSum(Fb, x0, y0, x1, y1, cellF, i * 3);
+      boxSum(B, x0, y0, x1, y1, cellB, i * 3);
+    }
+  }
+
+  const up = upsampleMask(mask, w, h, f, W, H);
+  const rgba = new Uint8Array(W * H * 4);
+  let byColour = 0, byMask = 0;
+  for (let Y = 0; Y < H; Y++) {
+    const cy = Math.min(h - 1, (Y / f) | 0);
+    for (let X = 0; X < W; X++) {
+      const p = Y * W + X;
+      const cr = rgb[p * 3]!, cg = rgb[p * 3 + 1]!, cb = rgb[p * 3 + 2]!;
+      const o = p * 4;
+      const ci = cy * w + Math.min(w - 1, (X / f) | 0);
+      if (!band[ci]) {
+        rgba[o] = cr; rgba[o + 1] = cg; rgba[o + 2] = cb; rgba[o + 3] = up[p]! ? 255 : 0;
+        continue;
+      }
+      const q = ci * 3;
+      const fr = cellF[q]!, fg = cellF[q + 1]!, fb = cellF[q + 2]!, br = cellB[q]!, bg = cellB[q + 1]!, bb = cellB[q + 2]!;
+      const dr = fr - br, dg = fg - bg, db = fb - bb;
+      const den = dr * dr + dg * dg + db * db;
+      let alpha: number;
+      let or = cr, og = cg, ob = cb;
+      if (fr < 0 || br < 0 || den < inp.minSeparation2) {
+        alpha = up[p]!;
+        byMask++;
+      } else {
+        alpha = ((cr - br) * dr + (cg - bg) * dg + (cb - bb) * db) / den;
+        alpha = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
+        byColour++;
+        if (alpha < 0.3) { or = fr; og = fg; ob = fb; }
+        else if (alpha < 0.999) { or = br + (cr - br) / alpha; og = bg + (cg - bg) / alpha; ob = bb + (cb - bb) / alpha; }
+      }
+      rgba[o] = clamp(or); rgba[o + 1] = clamp(og); rgba[o + 2] = clamp(ob); rgba[o + 3] = Math.round(alpha * 255);
+    }
+  }
+  return { rgba, byColour, byMask };
+}
+
+const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+
+function dilate(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const tmp = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let last = -1e9;
+    for (let x = 0; x < w; x++) { if (src[y * w + x]) last = x; if (x - last <= r) tmp[y * w + x] = 1; }
+    last = 1e9;
+    for (let x = w - 1; x >= 0; x--) { if (src[y * w + x]) last = x; if (last - x <= r) tmp[y * w + x] = 1; }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let last = -1e9;
+    for (let y = 0; y < h; y++) { if (tmp[y * w + x]) last = y; if (y - last <= r) out[y * w + x] = 1; }
+    last = 1e9;
+    for (let y = h - 1; y >= 0; y--) { if (tmp[y * w + x]) last = y; if (last - y <= r) out[y * w + x] = 1; }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * The working-resolution copy of a photo. Segmentation decides at a few hundred thousand pixels (box
+ * averaging also lowers sensor noise by the factor), then refines only the outline at full resolution, so
+ * the cost of a 12 MP photo is one averaging pass plus work proportional to the outline length.
+ */
+import { rgbToLabF } from '../color/lab.js';
+
+export interface WorkingImage {
+  /** Integer downscale factor (1 = full resolution). */
+  factor: number;
+  width: number;
+  height: number;
+  /** 8-bit sRGB (rounded box average), 3 bytes per pixel: for the backdrop model. */
+  rgb: Uint8Array;
+  /** CIELAB of the box average, planar (L, a, b each width × height). */
+  L: Float32Array;
+  A: Float32Array;
+  B: Float32Array;
+}
+
+/** Pixels the decision runs on; larger photos are box-averaged down by an integer factor to about this. */
+export const DEFAULT_WORKING_PIXELS = 600_000;
+
+export function workingFactor(width: number, height: number, target: number): number {
+  return Math.max(1, Math.round(Math.sqrt((width * height) / target)));
+}
+
+/** Box-averages `rgb` by `factor` (edge cells average what they cover) and converts to Lab. */
+export function makeWorkingImage(rgb: Uint8Array, width: number, height: number, factor: number): WorkingImage {
+  const w = Math.ceil(width / factor);
+  const h = Math.ceil(height / factor);
+  const m = w * h;
+  const sum = new Float64Array(m * 3);
+  const cnt = new Uint16Array(w);
+  const out = new Uint8Array(m * 3);
+  const L = new Float32Array(m), A = new Float32Array(m), B = new Float32Array(m);
+  const lab = new Float64Array(3);
+  for (let wy = 0; wy < h; wy++) {
+    const y0 = wy * factor, y1 = Math.min(height, y0 + factor);
+    const row = wy * w;
+    for (let y = y0; y < y1; y++) {
+      let p = y * width * 3;
+      for (let x = 0; x < width; x++) {
+        const k = (row + ((x / factor) | 0)) * 3;
+        sum[k] = sum[k]! + rgb[p]!;
+        sum[k + 1] = sum[k + 1]! + rgb[p + 1]!;
+        sum[k + 2] = sum[k + 2]! + rgb[p + 2]!;
+        p += 3;
+      }
+    }
+    const rows = y1 - y0;
+    for (let wx = 0; wx < w; wx++) cnt[wx] = rows * (Math.min(width, (wx + 1) * factor) - wx * factor);
+    for (let wx = 0; wx < w; wx++) {
+      const i = row + wx;
+      const c = cnt[wx]!;
+      const r = sum[i * 3]! / c, g = sum[i * 3 + 1]! / c, b = sum[i * 3 + 2]! / c;
+      out[i * 3] = Math.round(r);
+      out[i * 3 + 1] = Math.round(g);
+      out[i * 3 + 2] = Math.round(b);
+      rgbToLabF(r, g, b, lab);
+      L[i] = lab[0]!;
+      A[i] = lab[1]!;
+      B[i] = lab[2]!;
+    }
+  }
+  return { factor, width: w, height: h, rgb: out, L, A, B };
+}
