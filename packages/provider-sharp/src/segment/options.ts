@@ -15,7 +15,7 @@ export interface StudioSegmenterOptions {
   edgeRadius?: number;
   /** Refuse photos over this many pixels (INVALID_INPUT). Default 50 MP. */
   maxPixels?: number;
-  /** zlib level of the PNG cutout, 0..9. Default 6. */
+  /** zlib level of the PNG cutout, 0..9. Default 2: least CPU to encode + decode, ~18 % larger than 6 (bench/results/sharp.md). */
   pngCompressionLevel?: number;
 }
 
@@ -35,7 +35,7 @@ export function resolveSegmenterOptions(opts: StudioSegmenterOptions): ResolvedO
     shadowTolerance: requireNumber(opts.shadowTolerance ?? 20, 'shadowTolerance', 0, 60),
     edgeRadius: opts.edgeRadius === undefined ? undefined : requireInt(opts.edgeRadius, 'edgeRadius', 1, 16),
     maxPixels: requireInt(opts.maxPixels ?? DEFAULT_MAX_PIXELS, 'maxPixels', 1024, 200_000_000),
-    pngCompressionLevel: requireInt(opts.pngCompressionLevel ?? 6, 'pngCompressionLevel', 0, 9),
+    pngCompressionLevel: requireInt(opts.pngCompressionLevel ?? 2, 'pngCompressionLevel', 0, 9),
   };
 }
 

@@ -16,7 +16,7 @@ export type { StudioSegmenterOptions } from './options.js';
 export type { Cutout, SegmentationStats } from './segment-pixels.js';
 
 /** zlib level of the cutout PNG unless configured (chosen by measurement: bench/sharp, "cutout PNG"). */
-export const DEFAULT_CUTOUT_PNG_LEVEL = 6;
+export const DEFAULT_CUTOUT_PNG_LEVEL = 2;
 
 export interface StudioSegmenterRuntime {
   /** Worker threads and pixel budget to run on. Default: the process-wide sharedImagePool(). */
