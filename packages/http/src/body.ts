@@ -99,6 +99,20 @@ export function readNodeStream(stream: Readable, limit: number): Promise<Buffer>
   });
 }
 
+/** Reads a Request's body up to `limit` bytes; PAYLOAD_TOO_LARGE as soon as it is exceeded (then cancels it). */
+export async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  // A declared length within the limit: one read (the transport enforces the framing); else chunk by chunk.
+  if (Number.isInteger(declared) && declared <= limit) {
+    try {
+      return Buffer.from(await request.arrayBuffer());
+    } catch (e) {
+      throw invalidInput('body', `request body could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return readWebStream(request.body, limit);
+}
+
 /** Reads a web stream up to `limit` bytes; PAYLOAD_TOO_LARGE as soon as it is exceeded (then cancels it). */
 export async function readWebStream(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);

@@ -3,7 +3,7 @@
  * link between a handler function and its core, which the Node and Express transports call directly.
  */
 import { Readable } from 'node:stream';
-import { readWebStream } from './body.js';
+import { readRequestBody } from './body.js';
 import type { JobkitRequest, JobkitResponse } from './exchange.js';
 import type { RequestEntryOptions } from './options.js';
 
@@ -65,7 +65,7 @@ export function attachCore(core: JobkitCore, opts: RequestEntryOptions): JobkitH
       path: relativePath(url.pathname, base),
       query: url.searchParams,
       headers,
-      body: { present: hasBody(request, headers), read: (limit) => readWebStream(request.body, limit) },
+      body: { present: hasBody(request, headers), read: (limit) => readRequestBody(request, limit) },
       base,
       ip: clientAddress?.(request) ?? 'unknown',
       secure: url.protocol === 'https:',

@@ -32,13 +32,11 @@ export const webhookBodySchema = z
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters').meta({ description: 'sha256 of the original photo bytes' }),
     imageUrl: httpUrlSchema.meta({ description: 'http(s) URL of the original photo (fetched by the worker, SSRF-guarded)' }),
     theme: themeSchema.optional().meta({ description: 'Theme name (default "default")' }),
-  })
-;
+  });
 
 export const startBodySchema = z
   .object({ driver: driverSchema.optional().meta({ description: 'worker (default): the built-in worker runs the job; external: you report each step' }) })
-  .strict()
-;
+  .strict();
 
 export const PRESIGN_KINDS = ['original', 'mask', 'bg', 'composite', 'thumb'] as const;
 export const presignBodySchema = z
@@ -48,8 +46,7 @@ export const presignBodySchema = z
     aspect: z.string().regex(ASPECT_PATTERN, 'must look like 1x1, 4x5 or 16x9').optional().meta({ description: 'Aspect, default 1x1 (composite, thumb)' }),
     type: z.enum(['put', 'get', 'both']).optional().meta({ description: 'Which URLs to sign (default both)' }),
   })
-  .strict()
-;
+  .strict();
 
 export const segmentationBodySchema = z.object({ maskKey: objectKeySchema, costUsd: costSchema.optional() }).strict();
 
@@ -76,8 +73,7 @@ export const compositeBodySchema = z
 
 export const shopifyBodySchema = z
   .object({ mediaIds: z.array(z.string().min(1).max(512)).min(1).max(100), costUsd: costSchema.optional() })
-  .strict()
-;
+  .strict();
 
 export const failBodySchema = z
   .object({ code: errorCodeSchema, message: z.string().min(1).max(4000) })
@@ -104,39 +100,39 @@ export const cutoutQualitySchema = z.object({
 type JobShape = { [K in keyof Job]-?: z.ZodType<Job[K]> };
 
 export const jobSchema = z.object({
-    id: z.string(),
-    sku: z.string(),
-    imageUrl: z.string().nullable(),
-    sha256: sha256Schema,
-    theme: z.string(),
-    status: z.enum(JOB_STATUSES),
-    driver: z.enum(['worker', 'external']).nullable(),
-    attempts: z.number().int(),
-    maxAttempts: z.number().int(),
-    nextRunAt: iso.nullable(),
-    leaseOwner: z.string().nullable(),
-    leaseExpiresAt: iso.nullable(),
-    failedStatus: z.enum(JOB_STATUSES).nullable(),
-    providerRef: z.string().nullable(),
-    originalKey: z.string().nullable(),
-    maskKey: z.string().nullable(),
-    backgroundKeys: z.array(z.string()),
-    compositeKeys: z.array(z.string()),
-    thumbnailKeys: z.array(z.string()),
-    derivativeKeys: z.array(z.string()),
-    storefrontMediaIds: z.array(z.string()),
-    costUsd: z.number(),
-    errorCode: z.string().nullable(),
-    errorMessage: z.string().nullable(),
-    errorStack: z.string().nullable(),
-    createdAt: iso,
-    updatedAt: iso,
-    startedAt: iso.nullable(),
-    completedAt: iso.nullable(),
-    purgedAt: iso.nullable(),
-    quality: cutoutQualitySchema.nullable().meta({ description: 'The cutout\'s quality, set once segmentation ran' }),
-    segmentWith: z.enum(['hosted']).nullable().meta({ description: 'Set by a reject with retryWith "hosted" until the hosted segmenter ran' }),
-    version: z.number().int(),
+  id: z.string(),
+  sku: z.string(),
+  imageUrl: z.string().nullable(),
+  sha256: sha256Schema,
+  theme: z.string(),
+  status: z.enum(JOB_STATUSES),
+  driver: z.enum(['worker', 'external']).nullable(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  nextRunAt: iso.nullable(),
+  leaseOwner: z.string().nullable(),
+  leaseExpiresAt: iso.nullable(),
+  failedStatus: z.enum(JOB_STATUSES).nullable(),
+  providerRef: z.string().nullable(),
+  originalKey: z.string().nullable(),
+  maskKey: z.string().nullable(),
+  backgroundKeys: z.array(z.string()),
+  compositeKeys: z.array(z.string()),
+  thumbnailKeys: z.array(z.string()),
+  derivativeKeys: z.array(z.string()),
+  storefrontMediaIds: z.array(z.string()),
+  costUsd: z.number(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  errorStack: z.string().nullable(),
+  createdAt: iso,
+  updatedAt: iso,
+  startedAt: iso.nullable(),
+  completedAt: iso.nullable(),
+  purgedAt: iso.nullable(),
+  quality: cutoutQualitySchema.nullable().meta({ description: 'The cutout\'s quality, set once segmentation ran' }),
+  segmentWith: z.enum(['hosted']).nullable().meta({ description: 'Set by a reject with retryWith "hosted" until the hosted segmenter ran' }),
+  version: z.number().int(),
   } satisfies JobShape);
 
 export const jobEventSchema = z
@@ -150,8 +146,7 @@ export const jobEventSchema = z
     errorCode: z.string().nullable(),
     message: z.string().nullable(),
     costUsd: z.number(),
-  })
-;
+  });
 
 export const statsSchema = z
   .object({
@@ -162,8 +157,7 @@ export const statsSchema = z
     avgDurationMs: z.number().nullable(),
     failureRate: z.number(),
     oldestQueuedAt: iso.nullable(),
-  })
-;
+  });
 
 export const presignedPairSchema = z
   .object({
@@ -172,8 +166,7 @@ export const presignedPairSchema = z
     putHeaders: z.record(z.string(), z.string()).optional().meta({ description: 'Headers the PUT must carry' }),
     get: z.string().optional().meta({ description: 'Presigned GET URL' }),
     expiresAt: iso,
-  })
-;
+  });
 
 export const errorBodySchema = z
   .object({
@@ -182,7 +175,6 @@ export const errorBodySchema = z
       message: z.string(),
       field: z.string().optional().meta({ description: 'The offending field (INVALID_INPUT)' }),
     }),
-  })
-;
+  });
 
 export type PresignBody = z.infer<typeof presignBodySchema>;

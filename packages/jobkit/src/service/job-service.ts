@@ -31,6 +31,7 @@ import type { AddressPolicy } from '../security/address-policy.js';
 import { DEFAULT_MAX_ATTEMPTS, canRetry, getRetryDelay, type RetryDelayOptions } from '../retry-policy.js';
 import { DEFAULT_REVIEW_MIN_SCORE, type CutoutQuality } from '../ports/quality.js';
 import { roundUsd } from '../util/stats.js';
+import { costUsdSchema, errorCodeSchema, listJobsQuerySchema } from '../domain/request-schemas.js';
 import { utcMidnight } from '../util/clone.js';
 
 export interface JobServiceOptions {
@@ -134,15 +135,8 @@ const createSchema = z
   })
   .strict();
 
-const listSchema = z
-  .object({
-    status: statusSchema.optional(),
-    sku: skuSchema.optional(),
-    theme: themeSchema.optional(),
-    limit: z.coerce.number().int().min(1).optional(),
-    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-  })
-  .strict();
+// Shared with the HTTP API (domain/request-schemas.ts): one rule for a list query, a cost, an error code.
+const listSchema = listJobsQuerySchema;
 
 const keyList = (field: string) => z.array(z.string()).max(100).superRefine((list, ctx) => list.forEach((k, i) => refineKey(k, ctx, i)));
 function refineKey(k: string, ctx: z.RefinementCtx, i?: number): void {
@@ -159,8 +153,7 @@ const qualitySchema = z
 const rejectSchema = z
   .object({ reason: z.string().trim().min(1, 'say why the cut is rejected').max(2000), retryWith: z.literal('hosted').optional() })
   .strict();
-const costSchema = z.number().finite().min(0).max(1_000_000);
-const errorCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an UPPER_SNAKE error code');
+const costSchema = costUsdSchema;
 
 export type JobService = ReturnType<typeof createJobService>;
 
