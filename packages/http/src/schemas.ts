@@ -10,6 +10,7 @@ import {
   driverSchema,
   errorCodeSchema,
   listJobsQuerySchema,
+  rejectJobSchema,
   httpUrlSchema,
   isSafeKey,
   sha256Schema,
@@ -79,12 +80,11 @@ export const failBodySchema = z
   .object({ code: errorCodeSchema, message: z.string().min(1).max(4000) })
   .strict();
 
-export const rejectBodySchema = z
-  .object({
-    reason: z.string().trim().min(1).max(4000).meta({ description: 'Why the cut is rejected (stored as the job\'s error message)' }),
-    retryWith: z.enum(['hosted']).optional().meta({ description: 'Re-segment with the hosted segmenter instead of failing the job' }),
-  })
-  .strict();
+/** POST /jobs/:id/reject: the service's own rule, documented. */
+export const rejectBodySchema = rejectJobSchema.extend({
+  reason: rejectJobSchema.shape.reason.meta({ description: "Why the cut is rejected (stored as the job's error message)" }),
+  retryWith: rejectJobSchema.shape.retryWith.meta({ description: 'Re-segment with the hosted segmenter instead of failing the job' }),
+});
 
 /** The query of GET /jobs: the service's own list rules. */
 export const listQuerySchema = listJobsQuerySchema;

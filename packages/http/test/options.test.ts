@@ -143,9 +143,9 @@ describe.each(TRANSPORTS)('$name', (t) => {
     expect(job.properties['status']!.enum).toContain('REVIEW');
     expect(job.required).toContain('quality');
     expect(JSON.stringify(job.properties['quality'])).toContain('"score"');
-    const reject = doc.components.schemas['RejectJobRequest'] as { required: string[]; properties: Record<string, { enum?: string[] }> };
+    const reject = doc.components.schemas['RejectJobRequest'] as { required: string[]; properties: Record<string, unknown> };
     expect(reject.required).toEqual(['reason']);
-    expect(reject.properties['retryWith']!.enum).toEqual(['hosted']);
+    expect(reject.properties['retryWith']).toMatchObject({ const: 'hosted' });
     const text = JSON.stringify(doc);
     for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)) expect(doc.components.schemas[m[1]!], m[1]).toBeDefined();
     expect(text).not.toContain('$schema":"https://json-schema.org/draft/2020-12/schema","type"');

@@ -18,7 +18,7 @@ export {
   httpUrlSchema,
   parseInput,
 } from './domain/validation.js';
-export { costUsdSchema, errorCodeSchema, listJobsQuerySchema } from './domain/request-schemas.js';
+export { costUsdSchema, errorCodeSchema, listJobsQuerySchema, rejectJobSchema } from './domain/request-schemas.js';
 export * from './retry-policy.js';
 export * from './webhook/verify.js';
 export * from './ports/index.js';

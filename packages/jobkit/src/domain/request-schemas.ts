@@ -21,3 +21,8 @@ export const listJobsQuerySchema = z
     offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
   })
   .strict();
+
+/** rejectJob's input: why the cut is wrong, and optionally "cut it again with the hosted segmenter". */
+export const rejectJobSchema = z
+  .object({ reason: z.string().trim().min(1, 'say why the cut is rejected').max(2000), retryWith: z.literal('hosted').optional() })
+  .strict();

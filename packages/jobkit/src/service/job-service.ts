@@ -31,7 +31,7 @@ import type { AddressPolicy } from '../security/address-policy.js';
 import { DEFAULT_MAX_ATTEMPTS, canRetry, getRetryDelay, type RetryDelayOptions } from '../retry-policy.js';
 import { DEFAULT_REVIEW_MIN_SCORE, type CutoutQuality } from '../ports/quality.js';
 import { roundUsd } from '../util/stats.js';
-import { costUsdSchema, errorCodeSchema, listJobsQuerySchema } from '../domain/request-schemas.js';
+import { costUsdSchema, errorCodeSchema, listJobsQuerySchema, rejectJobSchema } from '../domain/request-schemas.js';
 import { utcMidnight } from '../util/clone.js';
 
 export interface JobServiceOptions {
@@ -150,9 +150,7 @@ const keySchema = z.string().superRefine((k, ctx) => refineKey(k, ctx));
 const qualitySchema = z
   .object({ score: z.number().finite().min(0).max(1), reasons: z.array(z.string().min(1).max(500)).max(50) })
   .strict();
-const rejectSchema = z
-  .object({ reason: z.string().trim().min(1, 'say why the cut is rejected').max(2000), retryWith: z.literal('hosted').optional() })
-  .strict();
+const rejectSchema = rejectJobSchema;
 const costSchema = costUsdSchema;
 
 export type JobService = ReturnType<typeof createJobService>;
