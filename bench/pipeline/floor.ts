@@ -2,7 +2,7 @@
  * The floor of the pipeline benchmark, run in a child process of bench/pipeline/run.ts: bare sharp doing
  * only the work no pipeline can avoid — decode each photo once, then for every aspect resize it once and
  * encode the same outputs the compositor writes by default (per variant a master JPEG and a thumbnail,
- * same sizes and encoder settings) — with as many photos at once as there are cores. No segmentation, no
+ * same sizes and encoder settings: jpegOptions of the compositor) — with as many photos at once as there are cores. No segmentation, no
  * backgrounds, no blending. Prints one JSON line: photos, CPU µs (all threads), wall ms.
  *
  *   node --conditions=@jobkit/source --import tsx bench/pipeline/floor.ts --concurrency 2 photo.jpg …
@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { DEFAULT_ASPECTS } from '@jobkit/provider-sharp';
+import { jpegOptions } from '../../packages/provider-sharp/src/composite/render-composites.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string', default: '2' }, variants: { type: 'string', default: '2' } } });
 const concurrency = Number(values.concurrency);
@@ -25,8 +26,8 @@ async function photo(file: string): Promise<number> {
     const raw = { raw: { width: a.width, height: a.height, channels: 3 as const } };
     for (let v = 0; v < variants; v++) {
       const out = await Promise.all([
-        sharp(canvas, raw).jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer(),
-        sharp(canvas, raw).resize(400, 400, { fit: 'inside' }).jpeg({ quality: 82, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer(),
+        sharp(canvas, raw).jpeg(jpegOptions('master', 90)).toBuffer(),
+        sharp(canvas, raw).resize(400, 400, { fit: 'inside' }).jpeg(jpegOptions('thumbnail', 82)).toBuffer(),
       ]);
       outputs += out.length;
     }

@@ -16,6 +16,9 @@ export interface ProbeSample {
   hwmKb: number;
   eld: { p50: number; p99: number; max: number; mean: number };
   hwmReset: boolean;
+  /** The main thread's V8 heap and ArrayBuffers (Buffers), MB. */
+  heapMb: number;
+  arrayBuffersMb: number;
 }
 
 const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -46,6 +49,8 @@ process.on('message', (msg: { type?: string; id?: number }) => {
       hwmKb: status('VmHWM'),
       eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) },
       hwmReset,
+      heapMb: process.memoryUsage().heapUsed / 1048576,
+      arrayBuffersMb: process.memoryUsage().arrayBuffers / 1048576,
     };
     process.send?.({ type: 'probe', id: msg.id, sample });
   }

@@ -15,7 +15,7 @@ export interface SharpProvidersOptions {
   compositor?: Omit<SharpCompositorOptions, 'themes' | 'pool'>;
   /**
    * The image pool every provider runs on. Default: the process-wide sharedImagePool() (threads = cores,
-   * 50 MP budget), or a pool of its own when `threads` or `maxPixels` is given.
+   * 24 MP budget), or a pool of its own when `threads` or `maxPixels` is given.
    */
   pool?: ImagePool;
   /** Worker threads of a pool of its own. */

@@ -28,19 +28,26 @@ describe('pixel budget', () => {
     const budget = createPixelBudget();
     expect(budget.capacity).toBe(DEFAULT_PIXEL_BUDGET);
     const big = track(budget.acquire(50 * MP));
-    const smalls = [1, 2, 3, 4, 5].map(() => track(budget.acquire(12 * MP)));
+    const cameras = [1, 2, 3].map(() => track(budget.acquire(12 * MP)));
+    const smalls = Array.from({ length: 30 }, () => track(budget.acquire(1 * MP)));
     await tick();
     expect(big.granted()).toBe(true);
-    expect(smalls.some((s) => s.granted())).toBe(false); // nothing else while the 50 MP photo runs
-    expect(budget.stats()).toMatchObject({ inUse: 50 * MP, running: 1, waiting: 5 });
+    expect([...cameras, ...smalls].some((s) => s.granted())).toBe(false); // nothing else while the 50 MP photo runs
+    expect(budget.stats()).toMatchObject({ inUse: DEFAULT_PIXEL_BUDGET, running: 1, waiting: 33 });
 
     await big.release();
-    // Four 12 MP camera photos fit together; the fifth waits for one of them.
-    expect(smalls.map((s) => s.granted())).toEqual([true, true, true, true, false]);
-    expect(budget.stats()).toMatchObject({ inUse: 48 * MP, running: 4, waiting: 1 });
-    await smalls[0]!.release();
-    expect(smalls[4]!.granted()).toBe(true);
-    for (const s of smalls.slice(1)) await s.release();
+    // Two 12 MP camera photos fit together; the third waits for one of them (and the small ones behind it).
+    expect(cameras.map((s) => s.granted())).toEqual([true, true, false]);
+    expect(budget.stats()).toMatchObject({ inUse: 24 * MP, running: 2 });
+    await cameras[0]!.release();
+    await cameras[1]!.release();
+    // The third camera photo and twelve 1 MP photos share the budget.
+    expect(cameras[2]!.granted()).toBe(true);
+    expect(smalls.filter((s) => s.granted())).toHaveLength(12);
+    await cameras[2]!.release();
+    expect(smalls.filter((s) => s.granted())).toHaveLength(24); // 24 small photos run together
+    // Releasing them one by one admits the rest.
+    for (const s of smalls) await s.release();
     expect(budget.stats()).toMatchObject({ inUse: 0, running: 0, waiting: 0 });
   });
 

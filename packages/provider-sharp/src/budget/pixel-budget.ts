@@ -39,16 +39,16 @@ export interface PixelBudget {
 }
 
 /**
- * 50 MP: a 50 MP photo runs alone, four 12 MP camera photos run together. About 20 bytes per pixel are
- * alive in the heaviest step (decoded RGBA, the RGB copy, the mask and the RGBA cutout), so the budget
- * bounds that to roughly 1 GB on any machine; see the package README for how it was measured.
+ * 24 MP: two 12 MP camera photos at once, a 50 MP photo alone, two dozen 1 MP photos together. The
+ * heaviest step (segmentation) holds about 25 bytes per pixel at its peak (decoded photo, working images,
+ * masks, RGBA cutout, PNG; measured in bench/pipeline), so the default bounds image working memory to
+ * roughly 600 MB whatever the number of cores. Raise it with the memory you give the process.
  */
-export const DEFAULT_PIXEL_BUDGET = 50_000_000;
+export const DEFAULT_PIXEL_BUDGET = 24_000_000;
 
 interface Waiter {
   pixels: number;
   grant: (release: () => void) => void;
-  fail: (err: Error) => void;
 }
 
 export function createPixelBudget(options: PixelBudgetOptions = {}): PixelBudget {
@@ -101,7 +101,6 @@ export function createPixelBudget(options: PixelBudgetOptions = {}): PixelBudget
             signal?.removeEventListener('abort', onAbort);
             resolve(release);
           },
-          fail: reject,
         };
         queue.push(waiter);
         signal?.addEventListener('abort', onAbort, { once: true });

@@ -157,9 +157,9 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
       if (!Array.isArray(req.backgrounds) || req.backgrounds.length === 0) throw invalidInput('backgrounds', 'at least one background is required');
       if (req.backgrounds.length > 99) throw invalidInput('backgrounds', 'at most 99 variants');
       throwIfAborted(ctx.signal);
-      // Weight: the cutout and the backgrounds, decoded (the canvases are smaller than either).
-      const sizes = await Promise.all([req.cutout, ...req.backgrounds].map((b) => probePixels(b)));
-      const pixels = sizes.reduce((a, b) => a + b, 0);
+      // Weight: the cutout's pixels. It is decoded whole (RGBA) and dominates; backgrounds and canvases are
+      // bounded by the aspect sizes and cost about as much as one camera photo's RGB decode.
+      const pixels = await probePixels(req.cutout);
       const input: CompositeTaskInput = { photo: req.photo, theme, settings, cutout: req.cutout, backgrounds: req.backgrounds };
       const outputs = await (options.pool ?? sharedImagePool()).run<CompositeOutput[]>(
         { kind: 'composite', input },

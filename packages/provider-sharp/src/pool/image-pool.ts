@@ -25,7 +25,7 @@ export interface ImagePoolOptions {
   threads?: number;
   /** Pixel budget shared by every task of this pool. Default: a budget of DEFAULT_PIXEL_BUDGET. */
   budget?: PixelBudget;
-  /** Size of the default budget (ignored when `budget` is given). Default 50 MP. */
+  /** Size of the default budget (ignored when `budget` is given). Default DEFAULT_PIXEL_BUDGET (24 MP). */
   maxPixels?: number;
   /**
    * The worker module (a file path or file: URL). Default: this package's own worker. Meant for tests
