@@ -1,10 +1,10 @@
 /**
  * GET/HEAD/PUT /files/*key: serves the local object store's signed URLs. Authentication is the URL signature
  * (method, key and expiry, checked by the store's verifyRequest). PUT accepts the image types the pipeline
- * decodes, enforces a size limit while the body streams in, and an upload to an original's key must hash
- * to the sha256 the key names (CHECKSUM_MISMATCH otherwise, nothing stored).
+ * decodes — by header and by the bytes' signature —, enforces a size limit while the body streams in, and an
+ * upload to an original's key must hash to the sha256 the key names (CHECKSUM_MISMATCH otherwise, nothing stored).
  */
-import { IMAGE_CONTENT_TYPES, JobkitError, assertUploadChecksum, contentTypeForKey, invalidInput, type ObjectStore } from 'jobkit';
+import { IMAGE_CONTENT_TYPES, JobkitError, assertUploadChecksum, contentTypeForKey, describeImageBytes, invalidInput, sniffImageType, type ObjectStore } from 'jobkit';
 import { checkDeclaredLength, mediaType } from './body.js';
 import { jsonResponse, type JobkitRequest, type JobkitResponse } from './exchange.js';
 
@@ -52,6 +52,11 @@ export function createFileRoutes(objects: FileServingObjectStore, maxUploadBytes
     checkDeclaredLength(req.headers, maxUploadBytes);
     const body = await req.body.read(maxUploadBytes);
     if (body.length === 0) throw invalidInput('body', 'upload is empty');
+    // The header is what the client claims; the bytes are what the decoder will see (an SVG sent as image/png…).
+    const sniffed = sniffImageType(body);
+    if (sniffed !== type) {
+      throw new JobkitError('UNSUPPORTED_MEDIA_TYPE', `the bytes are ${sniffed ?? describeImageBytes(body)}, not the ${type} the content-type says`);
+    }
     // An original's key (and a URL presigned with sha256) binds the bytes: other bytes change nothing.
     assertUploadChecksum(key, body, query);
     await objects.put(key, body, { contentType: type });

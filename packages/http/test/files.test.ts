@@ -97,6 +97,12 @@ describe('GET/PUT /files/*key (signed URLs of the local object store)', () => {
     const urls = await presigned(s);
     expect(await errorOf(await s.fetch(urls.put, { method: 'PUT', headers: { 'content-type': 'text/html' }, body: '<script>' }))).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect((await s.fetch(urls.put, { method: 'PUT', body: PNG })).status).toBe(415);
+    // The bytes decide, not only the header: an SVG (or JPEG bytes) sent as image/png is refused.
+    const svg = await s.fetch(urls.put, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
+    expect(await errorOf(svg)).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('svg') });
+    const jpeg = await s.fetch(urls.put, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) });
+    expect(await errorOf(jpeg)).toMatchObject({ status: 415, message: expect.stringContaining('image/jpeg') });
+    expect(await s.objects.exists(urls.key)).toBe(false);
     expect(await errorOf(await s.fetch(urls.put, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: Buffer.alloc(5000) }))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     // Chunked, without content-length: cut off while streaming.
     const chunked = new ReadableStream<Uint8Array>({

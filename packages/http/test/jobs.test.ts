@@ -102,7 +102,7 @@ describe('starting jobs', () => {
 
   it('external: SEGMENTING with presigned original and mask URLs that work', async () => {
     const s = await server(t);
-    const bytes = Buffer.from('fake jpeg bytes');
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('a jpeg, as far as its signature goes')]);
     const job = await newJob(s, 'SKU-1', { sha256: createHash('sha256').update(bytes).digest('hex') });
     const res = await s.authed(`/jobs/${job.id}/start`, { method: 'POST', json: { driver: 'external' } });
     const body = (await res.json()) as { job: Job; urls: { original: { key: string; put: string; get: string; putHeaders: Record<string, string> }; mask: { key: string; put: string; get: string } } };
@@ -110,7 +110,7 @@ describe('starting jobs', () => {
     expect(body.urls.original.key).toBe(body.job.originalKey);
     expect(body.urls.mask.key).toBe(`masks/SKU-1/${job.sha256}.png`);
     // An original's key names its sha256: other bytes are refused and nothing is stored.
-    const forged = await s.fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: Buffer.from('other bytes') });
+    const forged = await s.fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: Buffer.concat([bytes, Buffer.from(' and more')]) });
     expect(await errorOf(forged)).toMatchObject({ status: 422, code: 'CHECKSUM_MISMATCH' });
     expect(await s.objects.exists(body.urls.original.key)).toBe(false);
     const put = await s.fetch(body.urls.original.put, { method: 'PUT', headers: body.urls.original.putHeaders, body: bytes });
