@@ -20,7 +20,7 @@ async function cameraPhoto(): Promise<Buffer> {
     <defs><radialGradient id="g" cx="50%" cy="45%" r="75%"><stop offset="0" stop-color="#f2f2f0"/><stop offset="1" stop-color="#d8d8d5"/></radialGradient></defs>
     <rect width="100%" height="100%" fill="url(#g)"/>
     <ellipse cx="2000" cy="1600" rx="900" ry="700" fill="#b8322a"/></svg>`;
-  const noise = await sharp({ create: { width: W, height: H, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 6 } } }).raw().toBuffer();
+  const noise = await sharp({ create: { width: W, height: H, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 6 } } }).raw().toBuffer();
   return sharp(Buffer.from(svg))
     .composite([{ input: noise, raw: { width: W, height: H, channels: 3 }, blend: 'overlay' }])
     .jpeg({ quality: 88 })
