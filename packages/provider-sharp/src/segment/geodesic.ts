@@ -6,6 +6,7 @@
  *
  * Computed with raster sweeps (forward and backward 8-neighbour passes, repeated until stable or
  * `maxSweeps`): linear in the pixel count per sweep, no priority queue. Step costs are computed once.
+ * Paths that wind back and forth more than `maxSweeps` times are approximated from above.
  */
 
 export interface GeodesicCosts {
@@ -20,8 +21,15 @@ export interface GeodesicCosts {
   stepFloor: number;
   /** Weight of a colour step above the floor. */
   stepWeight: number;
-  /** Start value of each frame pixel (the other pixels start at Infinity). */
+  /** Start value of each frame pixel. */
   seed: Float32Array;
+  /**
+   * Distances are only needed up to here (far above any decision threshold): every pixel starts at the
+   * cap, so the sweeps stop once no pixel below it improves instead of refining the product's interior.
+   */
+  cap: number;
+  /** The decision threshold: sweeping stops once a sweep moves (almost) no pixel from above it to below. */
+  threshold: number;
 }
 
 /** Edge cost between pixel i and its neighbour at offset (dx, dy), for every i (0 where out of frame). */
@@ -46,12 +54,15 @@ export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Arra
   const n = w * h;
   // Edge to the right (E), below (S), below-right (SE), below-left (SW) of each pixel.
   const E = edgeCosts(c, 1, 0), S = edgeCosts(c, 0, 1), SE = edgeCosts(c, 1, 1), SW = edgeCosts(c, -1, 1);
-  const D = new Float32Array(n).fill(Infinity);
+  const D = new Float32Array(n).fill(c.cap);
   for (let i = 0; i < n; i++) {
     const x = i % w;
-    if (i < w || i >= n - w || x === 0 || x === w - 1) D[i] = c.seed[i]!;
+    if (i < w || i >= n - w || x === 0 || x === w - 1) D[i] = Math.min(c.cap, c.seed[i]!);
   }
   const SQ2 = Math.SQRT2;
+  const T = c.threshold;
+  // A few stragglers along winding paths do not change the cut; the next stage cleans specks anyway.
+  const minFlips = Math.floor(n * 1e-4);
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let changed = 0;
     for (let y = 0; y < h; y++) {
@@ -67,7 +78,7 @@ export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Arra
           if (x > 0) { v = D[u - 1]! + SE[u - 1]! + ld; if (v < best) best = v; }
           if (x < w - 1) { v = D[u + 1]! + SW[u + 1]! + ld; if (v < best) best = v; }
         }
-        if (best < D[i]!) { D[i] = best; changed++; }
+        if (best < D[i]!) { if (D[i]! > T && best <= T) changed++; D[i] = best; }
       }
     }
     for (let y = h - 1; y >= 0; y--) {
@@ -83,10 +94,10 @@ export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Arra
           if (x < w - 1) { v = D[d + 1]! + SE[i]! + ld; if (v < best) best = v; }
           if (x > 0) { v = D[d - 1]! + SW[i]! + ld; if (v < best) best = v; }
         }
-        if (best < D[i]!) { D[i] = best; changed++; }
+        if (best < D[i]!) { if (D[i]! > T && best <= T) changed++; D[i] = best; }
       }
     }
-    if (changed === 0) break;
+    if (changed <= minFlips) break;
   }
   return D;
 }

@@ -8,7 +8,7 @@
  *
  * Local means come from summed-area tables over the working cells, so the cost is one pass over the band.
  */
-import { upsampleMask } from './upsample.js';
+import { dilate } from './morphology.js';
 
 export interface RefineInput {
   /** Full-resolution photo. */
@@ -94,58 +94,51 @@ export function refineEdge(inp: RefineInput): RefineResult {
     }
   }
 
-  const up = upsampleMask(mask, w, h, f, W, H);
   const rgba = new Uint8Array(W * H * 4);
+  // Colour first (one tight pass), then alpha cell run by cell run.
+  for (let p = 0, o = 0; p < W * H * 3; p += 3, o += 4) { rgba[o] = rgb[p]!; rgba[o + 1] = rgb[p + 1]!; rgba[o + 2] = rgb[p + 2]!; }
   let byColour = 0, byMask = 0;
   for (let Y = 0; Y < H; Y++) {
     const cy = Math.min(h - 1, (Y / f) | 0);
-    for (let X = 0; X < W; X++) {
-      const p = Y * W + X;
-      const cr = rgb[p * 3]!, cg = rgb[p * 3 + 1]!, cb = rgb[p * 3 + 2]!;
-      const o = p * 4;
-      const ci = cy * w + Math.min(w - 1, (X / f) | 0);
+    for (let cx = 0; cx < w; cx++) {
+      const ci = cy * w + cx;
+      const X0 = cx * f, X1 = Math.min(W, X0 + f);
       if (!band[ci]) {
-        rgba[o] = cr; rgba[o + 1] = cg; rgba[o + 2] = cb; rgba[o + 3] = up[p]! ? 255 : 0;
+        if (mask[ci]) for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255;
         continue;
       }
       const q = ci * 3;
       const fr = cellF[q]!, fg = cellF[q + 1]!, fb = cellF[q + 2]!, br = cellB[q]!, bg = cellB[q + 1]!, bb = cellB[q + 2]!;
       const dr = fr - br, dg = fg - bg, db = fb - bb;
       const den = dr * dr + dg * dg + db * db;
-      let alpha: number;
-      let or = cr, og = cg, ob = cb;
-      if (fr < 0 || br < 0 || den < inp.minSeparation2) {
-        alpha = up[p]!;
-        byMask++;
-      } else {
-        alpha = ((cr - br) * dr + (cg - bg) * dg + (cb - bb) * db) / den;
+      const measurable = fr >= 0 && br >= 0 && den >= inp.minSeparation2;
+      for (let X = X0; X < X1; X++) {
+        const o = (Y * W + X) * 4;
+        if (!measurable) {
+          rgba[o + 3] = bilinear(mask, w, h, f, X, Y) >= 0.5 ? 255 : 0;
+          byMask++;
+          continue;
+        }
+        const cr = rgba[o]!, cg = rgba[o + 1]!, cb = rgba[o + 2]!;
+        let alpha = ((cr - br) * dr + (cg - bg) * dg + (cb - bb) * db) / den;
         alpha = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
         byColour++;
-        if (alpha < 0.3) { or = fr; og = fg; ob = fb; }
-        else if (alpha < 0.999) { or = br + (cr - br) / alpha; og = bg + (cg - bg) / alpha; ob = bb + (cb - bb) / alpha; }
+        if (alpha < 0.3) { rgba[o] = clamp(fr); rgba[o + 1] = clamp(fg); rgba[o + 2] = clamp(fb); }
+        else if (alpha < 0.999) { rgba[o] = clamp(br + (cr - br) / alpha); rgba[o + 1] = clamp(bg + (cg - bg) / alpha); rgba[o + 2] = clamp(bb + (cb - bb) / alpha); }
+        rgba[o + 3] = Math.round(alpha * 255);
       }
-      rgba[o] = clamp(or); rgba[o + 1] = clamp(og); rgba[o + 2] = clamp(ob); rgba[o + 3] = Math.round(alpha * 255);
     }
   }
   return { rgba, byColour, byMask };
 }
 
-const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
-
-function dilate(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const tmp = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    let last = -1e9;
-    for (let x = 0; x < w; x++) { if (src[y * w + x]) last = x; if (x - last <= r) tmp[y * w + x] = 1; }
-    last = 1e9;
-    for (let x = w - 1; x >= 0; x--) { if (src[y * w + x]) last = x; if (last - x <= r) tmp[y * w + x] = 1; }
-  }
-  const out = new Uint8Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let last = -1e9;
-    for (let y = 0; y < h; y++) { if (tmp[y * w + x]) last = y; if (y - last <= r) out[y * w + x] = 1; }
-    last = 1e9;
-    for (let y = h - 1; y >= 0; y--) { if (tmp[y * w + x]) last = y; if (last - y <= r) out[y * w + x] = 1; }
-  }
-  return out;
+/** The working mask interpolated at full-resolution pixel (X, Y) (cell centres at (i + ½)·f). */
+function bilinear(mask: Uint8Array, w: number, h: number, f: number, X: number, Y: number): number {
+  const gx = (X + 0.5) / f - 0.5, gy = (Y + 0.5) / f - 0.5;
+  const x0 = Math.max(0, Math.min(w - 1, Math.floor(gx))), y0 = Math.max(0, Math.min(h - 1, Math.floor(gy)));
+  const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
+  const fx = Math.max(0, Math.min(1, gx - x0)), fy = Math.max(0, Math.min(1, gy - y0));
+  return (mask[y0 * w + x0]! * (1 - fx) + mask[y0 * w + x1]! * fx) * (1 - fy) + (mask[y1 * w + x0]! * (1 - fx) + mask[y1 * w + x1]! * fx) * fy;
 }
+
+const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));

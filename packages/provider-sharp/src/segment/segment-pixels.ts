@@ -11,8 +11,10 @@
  * 5. Holes: enclosed regions that continue the backdrop exactly (colour, no texture) are background again.
  * 6. Full resolution: the mask is interpolated up and the outline re-matted at full resolution.
  */
-import { invalidInput } from 'jobkit';
+import { invalidInput, type CutoutQuality } from 'jobkit';
 import { segmentFailed } from '../errors.js';
+import { scoreSignals } from '../quality/assess-cutout.js';
+import { downsampleAlpha, measureSignals } from '../quality/cutout-signals.js';
 import type { DecodedImage } from '../image/decode.js';
 import { estimateBackdrop } from './backdrop-model.js';
 import { refineSurface, surfaceFromModel } from './backdrop-surface.js';
@@ -38,7 +40,7 @@ export interface SegmentationStats {
   holes: number;
   ms: number;
   /** Milliseconds per stage. */
-  stages: { working: number; backdrop: number; decide: number; cleanup: number; matte: number };
+  stages: { working: number; backdrop: number; decide: number; cleanup: number; matte: number; quality: number };
 }
 
 export interface Cutout {
@@ -46,6 +48,8 @@ export interface Cutout {
   rgba: Uint8Array;
   width: number;
   height: number;
+  /** The quality gate's checks plus this segmenter's own evidence (ambiguous outline and area). */
+  quality: CutoutQuality;
   stats: SegmentationStats;
 }
 
@@ -107,21 +111,22 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const devFloor = Math.max(t.devFloorAbs, t.devFloorNoise * noise);
   const stepFloor = Math.max(t.stepFloorAbs, t.stepFloorNoise * noise);
   const land = new Float32Array(m);
-  const distance = (): Float32Array => {
+  const distance = (sweeps: number): Float32Array => {
     for (let i = 0; i < m; i++) {
       const d = ev.dev[i]! - devFloor;
       const x = tex[i]! - texFloor;
       land[i] = (d > 0 ? d : 0) + (x > 0 ? x * t.textureWeight : 0);
     }
-    return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land });
+    return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land, cap: 4 * t.threshold, threshold: t.threshold }, sweeps);
   };
-  let D = distance();
+  // A first, rough pass (one sweep each way) is enough to find backdrop for the surface refit.
+  let D = distance(1);
   // Refit the backdrop surface on what is clearly backdrop (reached for free, not in shadow), then redo.
   const sure = new Uint8Array(m);
   for (let i = 0; i < m; i++) sure[i] = D[i]! < 0.5 && ev.darker[i]! < devFloor ? 1 : 0;
   refineSurface(surface, wi, sure);
   ev = measureEvidence(wi, surface);
-  D = distance();
+  D = distance(6);
   const tBackdrop = performance.now();
 
   const maskW = new Uint8Array(m);
@@ -144,13 +149,29 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
     for (let i = 0; i < n; i++) rgba[i * 4 + 3] = Math.round((rgba[i * 4 + 3]! * a[i]!) / 255);
   }
   const tMatte = performance.now();
+
+  // Quality: the gate's checks on the final alpha, with this segmenter's own evidence added.
+  let close = 0, product = 0;
+  for (let i = 0; i < m; i++) {
+    if (!maskW[i]) continue;
+    product++;
+    if (D[i]! < 2 * t.threshold) close++;
+  }
+  const finalMask = downsampleAlpha(rgba, width, height, factor, w, h, 4, 3);
+  const signals = measureSignals({ wi, backdrop: { ev, tex, texFloor, devFloor } }, finalMask);
+  const quality = scoreSignals(signals, {
+    ambiguousOutline: edge.byMask / Math.max(1, edge.byMask + edge.byColour),
+    ambiguousArea: close / Math.max(1, product),
+  });
+  const tQuality = performance.now();
   return {
     rgba,
     width,
     height,
+    quality,
     stats: {
-      width, height, factor, noise, coverage, holes, ms: tMatte - started,
-      stages: { working: tWorking - started, backdrop: tBackdrop - tWorking, decide: tDecide - tBackdrop, cleanup: tCleanup - tDecide, matte: tMatte - tCleanup },
+      width, height, factor, noise, coverage, holes, ms: tQuality - started,
+      stages: { working: tWorking - started, backdrop: tBackdrop - tWorking, decide: tDecide - tBackdrop, cleanup: tCleanup - tDecide, matte: tMatte - tCleanup, quality: tQuality - tMatte },
     },
   };
 }

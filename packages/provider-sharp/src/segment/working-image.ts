@@ -35,13 +35,15 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
   const out = new Uint8Array(m * 3);
   const L = new Float32Array(m), A = new Float32Array(m), B = new Float32Array(m);
   const lab = new Float64Array(3);
+  const cellOf = new Int32Array(width);
+  for (let x = 0; x < width; x++) cellOf[x] = ((x / factor) | 0) * 3;
   for (let wy = 0; wy < h; wy++) {
     const y0 = wy * factor, y1 = Math.min(height, y0 + factor);
     const row = wy * w;
     for (let y = y0; y < y1; y++) {
       let p = y * width * 3;
       for (let x = 0; x < width; x++) {
-        const k = (row + ((x / factor) | 0)) * 3;
+        const k = row * 3 + cellOf[x]!;
         sum[k] = sum[k]! + rgb[p]!;
         sum[k + 1] = sum[k + 1]! + rgb[p + 1]!;
         sum[k + 2] = sum[k + 2]! + rgb[p + 2]!;

@@ -1,0 +1,225 @@
+/**
+ * Measurements a quality gate can take on ANY cutout (from this package's studio segmenter or a hosted
+ * one), given the original photo and the cutout's alpha. Everything is measured at a working resolution
+ * of about 0.4 MP, so a 12 MP photo costs one averaging pass plus a few passes over 0.4 MP.
+ *
+ * The physics behind them: in a studio shot everything outside the product is backdrop (smooth, the
+ * border's colour) or a soft shadow; the product's outline is an image edge; a product is usually one or
+ * two solid parts well inside the frame.
+ */
+import { estimateBackdrop } from '../segment/backdrop-model.js';
+import { refineSurface, surfaceFromModel } from '../segment/backdrop-surface.js';
+import { labelComponents } from '../segment/components.js';
+import { measureEvidence, type Evidence } from '../segment/evidence.js';
+import { borderLevel, textureMap } from '../segment/texture.js';
+import { makeWorkingImage, workingFactor, type WorkingImage } from '../segment/working-image.js';
+import { dilate } from '../segment/morphology.js';
+
+export interface CutoutSignals {
+  /** Working resolution the signals were measured at. */
+  width: number;
+  height: number;
+  /** The border is a uniform backdrop (a studio shot): the backdrop-based signals below are meaningful. */
+  studio: boolean;
+  /** Product share of the frame (alpha ≥ 128). */
+  coverage: number;
+  /** Parts of at least 0.1 % of the frame. */
+  parts: number;
+  /** Share of the product area outside its two largest parts (a pair of shoes is two parts). */
+  strayShare: number;
+  /** Share of the frame's perimeter that the product touches. */
+  touchesFrame: number;
+  /** 2·area / perimeter ÷ √area: about 0.5 for a disc, small for a thin line or a ring. */
+  thickness: number;
+  /** Studio only: strong image edges outside the product (beyond a margin of 1 % of the frame), per outline pixel. */
+  edgesOutside: number;
+  /** Studio only: pixels outside the product (beyond the margin) clearly unlike the backdrop, per product pixel. */
+  colourOutside: number;
+  /** Studio only: share of the outline with no image edge under it (the cut runs through flat colour). */
+  unsupported: number;
+  /** Studio only: share of the product that looks like shadow (backdrop hue, darker, smooth) next to an unsupported outline. */
+  shadowInside: number;
+  /** Studio only: area of the bounding box of everything unlike the backdrop ÷ area of the product's box (≥ 1 when the cut misses parts). */
+  salientRatio: number;
+}
+
+const WORKING_PIXELS = 400_000;
+
+/** What the backdrop-based signals need; a segmenter that has it already can pass it in. */
+export interface BackdropContext {
+  wi: WorkingImage;
+  /** Null when the border is not a uniform backdrop (not a studio shot). */
+  backdrop: { ev: Evidence; tex: Float32Array; texFloor: number; devFloor: number } | null;
+}
+
+/** Working image and backdrop evidence of a photo (the gate's own, when the segmenter gave none). */
+export function backdropContext(rgb: Uint8Array, width: number, height: number, productHint?: (wi: WorkingImage) => Uint8Array): BackdropContext {
+  const wi = makeWorkingImage(rgb, width, height, workingFactor(width, height, WORKING_PIXELS));
+  const { width: w, height: h } = wi;
+  let model;
+  try {
+    model = estimateBackdrop(wi.rgb, w, h);
+  } catch {
+    return { wi, backdrop: null };
+  }
+  const surface = surfaceFromModel(model);
+  if (productHint) {
+    // Refit the backdrop surface away from the product.
+    const near = productHint(wi);
+    const far = new Uint8Array(w * h);
+    for (let i = 0; i < far.length; i++) far[i] = near[i] ? 0 : 1;
+    refineSurface(surface, wi, far);
+  }
+  const ev = measureEvidence(wi, surface);
+  const tex = textureMap(wi.L, w, h);
+  return { wi, backdrop: { ev, tex, texFloor: 1.5 * borderLevel(tex, w, h), devFloor: Math.max(1, 3 * ev.noise) } };
+}
+
+export function measureCutout(rgb: Uint8Array, alpha: Uint8Array, width: number, height: number): CutoutSignals {
+  let mask: Uint8Array | null = null;
+  const ctx = backdropContext(rgb, width, height, (wi) => {
+    mask = downsampleAlpha(alpha, width, height, wi.factor, wi.width, wi.height);
+    return dilate(mask, wi.width, wi.height, margin(wi));
+  });
+  mask ??= downsampleAlpha(alpha, width, height, ctx.wi.factor, ctx.wi.width, ctx.wi.height);
+  return measureSignals(ctx, mask);
+}
+
+/** Margin around the product: soft edges, the tight contact shadow and reflections hug the outline. */
+const margin = (wi: WorkingImage): number => Math.max(3, Math.round(0.01 * Math.max(wi.width, wi.height)));
+
+/** Signals of `mask` (1 = product, at the context's working resolution). */
+export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSignals {
+  const { wi } = ctx;
+  const { width: w, height: h } = wi;
+  const m = w * h;
+  let area = 0;
+  for (let i = 0; i < m; i++) area += mask[i]!;
+  const signals: CutoutSignals = {
+    width: w, height: h, studio: false, coverage: area / m, parts: 0, strayShare: 0, touchesFrame: 0, thickness: 0,
+    edgesOutside: 0, colourOutside: 0, unsupported: 0, shadowInside: 0, salientRatio: 1,
+  };
+  if (area === 0) return signals;
+
+  // Parts and stray fragments.
+  const comp = labelComponents(mask, w, h, 1);
+  const sizes = Array.from(comp.areas.subarray(1)).sort((a, b) => b - a);
+  signals.parts = sizes.filter((s) => s >= m * 0.001).length;
+  signals.strayShare = (area - (sizes[0] ?? 0) - (sizes[1] ?? 0)) / area;
+
+  // Frame contact and outline.
+  let onFrame = 0;
+  for (let x = 0; x < w; x++) onFrame += mask[x]! + mask[(h - 1) * w + x]!;
+  for (let y = 1; y < h - 1; y++) onFrame += mask[y * w]! + mask[y * w + w - 1]!;
+  signals.touchesFrame = onFrame / (2 * (w + h) - 4);
+  const outline = new Uint8Array(m);
+  let perimeter = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!mask[i]) continue;
+      if ((x > 0 && !mask[i - 1]) || (x < w - 1 && !mask[i + 1]) || (y > 0 && !mask[i - w]) || (y < h - 1 && !mask[i + w])) { outline[i] = 1; perimeter++; }
+    }
+  }
+  signals.thickness = perimeter ? (2 * area) / perimeter / Math.sqrt(area) : 0;
+
+  // Backdrop-based signals need a studio backdrop.
+  if (!ctx.backdrop) return signals;
+  signals.studio = true;
+  const { ev, tex, texFloor, devFloor } = ctx.backdrop;
+  const near = dilate(mask, w, h, margin(wi));
+  const grad = gradient(wi);
+  const strong = Math.max(4, 10 * ev.noise);
+  const weak = Math.max(1.2, 3 * ev.noise);
+
+  let edgesOut = 0, colourOut = 0;
+  let sx0 = w, sy0 = h, sx1 = -1, sy1 = -1;
+  let mx0 = w, my0 = h, mx1 = -1, my1 = -1;
+  const salient = new Uint8Array(m);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (mask[i]) { if (x < mx0) mx0 = x; if (x > mx1) mx1 = x; if (y < my0) my0 = y; if (y > my1) my1 = y; }
+      const unlike = ev.dev[i]! > 3 * devFloor || grad[i]! > strong;
+      if (unlike) salient[i] = 1;
+      if (!near[i]) {
+        if (grad[i]! > strong) edgesOut++;
+        if (ev.dev[i]! > 3 * devFloor) colourOut++;
+      }
+    }
+  }
+  // Salient box: of salient parts larger than specks (noise, dust).
+  const sal = labelComponents(salient, w, h, 1);
+  const minSal = Math.max(4, m * 0.0002);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const c = sal.labels[y * w + x]!;
+      if (c && sal.areas[c]! >= minSal) { if (x < sx0) sx0 = x; if (x > sx1) sx1 = x; if (y < sy0) sy0 = y; if (y > sy1) sy1 = y; }
+    }
+  }
+  signals.edgesOutside = edgesOut / Math.max(1, perimeter);
+  signals.colourOutside = colourOut / area;
+  if (sx1 >= 0) {
+    const ux0 = Math.min(sx0, mx0), uy0 = Math.min(sy0, my0), ux1 = Math.max(sx1, mx1), uy1 = Math.max(sy1, my1);
+    signals.salientRatio = ((ux1 - ux0 + 1) * (uy1 - uy0 + 1)) / ((mx1 - mx0 + 1) * (my1 - my0 + 1));
+  }
+
+  // Outline support: an image edge within one pixel of the outline.
+  let unsupported = 0;
+  const unsupportedMap = new Uint8Array(m);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!outline[i]) continue;
+      let g = 0;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx, yy = y + dy;
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h && grad[yy * w + xx]! > g) g = grad[yy * w + xx]!;
+      }
+      if (g < weak) { unsupported++; unsupportedMap[i] = 1; }
+    }
+  }
+  signals.unsupported = unsupported / Math.max(1, perimeter);
+
+  // Shadow inside: product pixels that are shadow-like, reachable from an unsupported outline within 8 px.
+  const reach = dilate(unsupportedMap, w, h, 8);
+  let shadowLike = 0;
+  for (let i = 0; i < m; i++) {
+    if (mask[i] && reach[i] && ev.dev[i]! <= devFloor && ev.darker[i]! > devFloor && tex[i]! <= texFloor) shadowLike++;
+  }
+  signals.shadowInside = shadowLike / area;
+  return signals;
+}
+
+/** Alpha (every `stride`-th byte from `offset`) box-averaged per working cell, cut at 128. */
+export function downsampleAlpha(alpha: Uint8Array, W: number, H: number, f: number, w: number, h: number, stride = 1, offset = 0): Uint8Array {
+  const sum = new Float64Array(w * h);
+  const cnt = new Float64Array(w * h);
+  for (let Y = 0; Y < H; Y++) {
+    const row = ((Y / f) | 0) * w;
+    for (let X = 0; X < W; X++) {
+      const c = row + ((X / f) | 0);
+      sum[c] = sum[c]! + alpha[(Y * W + X) * stride + offset]!;
+      cnt[c] = cnt[c]! + 1;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) out[i] = sum[i]! >= 128 * cnt[i]! ? 1 : 0;
+  return out;
+}
+
+/** ΔE to the right and lower neighbour, the larger of the two. */
+function gradient(wi: WorkingImage): Float32Array {
+  const { width: w, height: h, L, A, B } = wi;
+  const g = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      let best = 0;
+      if (x < w - 1) { const dl = L[i]! - L[i + 1]!, da = A[i]! - A[i + 1]!, db = B[i]! - B[i + 1]!; best = Math.sqrt(dl * dl + da * da + db * db); }
+      if (y < h - 1) { const dl = L[i]! - L[i + w]!, da = A[i]! - A[i + w]!, db = B[i]! - B[i + w]!; const d = Math.sqrt(dl * dl + da * da + db * db); if (d > best) best = d; }
+      g[i] = best;
+    }
+  }
+  return g;
+}
