@@ -7,6 +7,7 @@
  *   node     createJobkitHandler through toNodeHandler on node:http
  *   express  createJobkitRouter (the Express wrapper) in an Express 5 app
  *   hono     createJobkitHandler mounted in a Hono app (app.mount) on @hono/node-server
+ *   express-floor  the floor's route inside an Express 5 app (what Express itself adds, for comparison)
  * Sends { port } to the parent over IPC, and answers { cpuUs, requests } to 'cpu' (CPU time of this process).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -25,7 +26,7 @@ import { createJobkitHandler, toNodeHandler } from '@jobkit/http';
 
 export const SECRET = 'bench-webhook-secret-0123456789';
 export const TOKEN = 'bench-api-token-0123456789abcdef';
-export const MODES = ['floor', 'node', 'express', 'hono'] as const;
+export const MODES = ['floor', 'node', 'express', 'hono', 'express-floor'] as const;
 export type Mode = (typeof MODES)[number];
 
 const mode = process.argv[2] as Mode;
@@ -83,6 +84,15 @@ async function start(): Promise<http.Server> {
       const app = express();
       app.disable('x-powered-by');
       app.use('/api', createJobkitRouter(options));
+      return listen(http.createServer(counted(app)));
+    }
+    case 'express-floor': {
+      const app = express();
+      app.disable('x-powered-by');
+      app.post('/api/webhooks/3jms/images', (req, res) => {
+        requests--; // floor() counts it
+        floor(req, res);
+      });
       return listen(http.createServer(counted(app)));
     }
     case 'hono': {

@@ -1,6 +1,7 @@
 /**
  * Signed-webhook ingest through each wrapper of @jobkit/http vs a minimal hand-written node:http route that
- * does only the unavoidable work (server.ts, mode "floor"), same machine, same run.
+ * does only the unavoidable work (server.ts, mode "floor"), same machine, same run; "express-floor" is the
+ * floor's route inside a bare Express app (what Express itself costs, whatever runs behind it).
  *
  *   npx tsx --conditions=@jobkit/source bench/express/webhook-ingest.ts [--duration 8] [--connections 20] [--rounds 3]
  *
@@ -19,7 +20,7 @@ import autocannon from 'autocannon';
 import { signWebhook } from 'jobkit';
 
 const SECRET = 'bench-webhook-secret-0123456789';
-const MODES = ['floor', 'node', 'express', 'hono'] as const;
+const MODES = ['floor', 'node', 'express', 'hono', 'express-floor'] as const;
 type Mode = (typeof MODES)[number];
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } });
@@ -104,7 +105,7 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-const results: Record<Mode, Measured[]> = { floor: [], node: [], express: [], hono: [] };
+const results: Record<Mode, Measured[]> = { floor: [], node: [], express: [], hono: [], 'express-floor': [] };
 for (let r = 0; r < rounds; r++) {
   // Rotate the order so no mode always runs first (or last) in a round.
   const order = MODES.map((_, k) => MODES[(k + r) % MODES.length]!);
