@@ -135,7 +135,8 @@ async function listHeld(ctx: CommandContext): Promise<ExitCode> {
         { header: 'THEME', value: (j) => j.theme },
         { header: 'SCORE', value: (j) => formatScore(j.quality?.score), align: 'right' },
         { header: 'HELD', value: (j) => j.heldAt.replace('T', ' ').slice(0, 19) },
-        { header: 'REASONS', value: (j) => j.heldFor ?? j.quality?.reasons.join('; ') ?? '', maxWidth: 100 },
+        // In full: the reasons are what the reviewer needs (the last column, so a long one only wraps).
+        { header: 'REASONS', value: (j) => j.heldFor ?? j.quality?.reasons.join('; ') ?? '' },
       ]),
     );
     const more = offset + jobs.length < page.total ? ` (next page: --offset ${offset + jobs.length})` : '';
