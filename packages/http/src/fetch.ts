@@ -25,7 +25,7 @@ export interface AttachedCore {
 }
 
 /** A web-standard request handler (Hono's `app.mount`, Next.js route handlers, Bun, Deno, workers…). */
-export type JobkitHandler = ((request: Request) => Promise<Response>) & { readonly [CORE]: AttachedCore };
+export type JobkitHandler = ((request: Request, ...platform: unknown[]) => Promise<Response>) & { readonly [CORE]: AttachedCore };
 
 /** The core behind a handler made by this package, or null for any other `(Request) => Response` function. */
 export function coreOf(handler: (request: Request) => Promise<Response>): AttachedCore | null {
@@ -54,7 +54,7 @@ function hasBody(request: Request, headers: Record<string, string>): boolean {
 export function attachCore(core: JobkitCore, opts: RequestEntryOptions): JobkitHandler {
   const base = normaliseBase(opts.basePath);
   const clientAddress = opts.clientAddress;
-  const handler = async (request: Request): Promise<Response> => {
+  const handler = async (request: Request, ...platform: unknown[]): Promise<Response> => {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
@@ -67,7 +67,7 @@ export function attachCore(core: JobkitCore, opts: RequestEntryOptions): JobkitH
       headers,
       body: { present: hasBody(request, headers), read: (limit) => readRequestBody(request, limit) },
       base,
-      ip: clientAddress?.(request) ?? 'unknown',
+      ip: clientAddress?.(request, ...platform) ?? 'unknown',
       secure: url.protocol === 'https:',
     };
     const res = (await core.dispatch(record)) ?? core.notFound(record);

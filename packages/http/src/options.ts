@@ -15,12 +15,13 @@ export interface RequestEntryOptions {
   basePath?: string;
   /**
    * The client's address, for the dashboard's sign-in throttle and the logs. A `Request` does not carry
-   * one: give it from your platform (e.g. `(req) => req.headers.get('x-real-ip')` behind a proxy you run,
-   * Hono's `getConnInfo`). `toNodeHandler` uses the socket's address; Express uses `req.ip` (which honours
-   * `app.set('trust proxy', …)`). Default: "unknown" — every client shares one throttle bucket, which
-   * slows wrong tokens but never refuses a right one.
+   * one: give it from your platform. It gets the request and whatever else the platform passed the handler
+   * (Hono's `app.mount` passes its env: on @hono/node-server `env.incoming` is the IncomingMessage), e.g.
+   * `(req) => req.headers.get('x-real-ip')` behind a proxy you run. `toNodeHandler` uses the socket's
+   * address; Express uses `req.ip` (which honours `app.set('trust proxy', …)`). Default: "unknown" — every
+   * client shares one throttle bucket, which slows wrong tokens but never refuses a right one.
    */
-  clientAddress?: (request: Request) => string | undefined;
+  clientAddress?: (request: Request, ...platform: unknown[]) => string | undefined;
 }
 
 export interface JobkitHandlerOptions extends RequestEntryOptions {

@@ -1,6 +1,6 @@
 /** The dashboard over plain HTTP: sessions, CSRF, headers, escaping, JSON endpoints (the browser test covers the UI). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService, type JobServiceOptions } from 'jobkit';
+import { createJobService, createMemoryJobStore, createMemoryObjectStore, type JobService, type JobServiceOptions, type Logger } from 'jobkit';
 import { createFakeClock, type FakeClock } from 'jobkit/testing';
 import { createDashboardHandler, html, SafeHtml, type DashboardOptions } from '../src/index.js';
 import { SCRIPT, STYLESHEET } from '../src/dashboard/assets.js';
@@ -92,7 +92,9 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
   });
 
   it('throttles wrong tokens (429 past the limit) but never refuses the right one', async () => {
-    const { base, fetch } = await start(t, { maxLoginFailuresPerMinute: 3 });
+    const logged: Array<Record<string, unknown> & { msg: string }> = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (obj, msg) => void logged.push({ ...obj, msg: msg ?? '' }), child: () => logger };
+    const { base, fetch } = await start(t, { maxLoginFailuresPerMinute: 3, logger });
     const { body, ...headers } = form({ token: 'wrong-token-wrong-token' });
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${base}/login`, { method: 'POST', headers, body });
@@ -107,6 +109,12 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
     const right = await fetch(`${base}/login`, { method: 'POST', headers, body: new URLSearchParams({ token: TOKEN }).toString(), redirect: 'manual' });
     expect(right.status).toBe(303);
     expect(right.headers.get('set-cookie')).toMatch(/^jobkit_session=/);
+    // Every transport knows the client's address (direct: the test's clientAddress; Hono: its env's socket).
+    if (t.name !== 'direct') {
+      const failed = logged.filter((l) => l.msg === 'dashboard sign-in refused');
+      expect(failed.length).toBeGreaterThan(0);
+      for (const l of failed) expect(l.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    }
     // A right sign-in clears the address's failures.
     expect((await fetch(`${base}/login`, { method: 'POST', headers, body, redirect: 'manual' })).status).toBe(401);
   });

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
 import { createJobkitDashboard, createJobkitRouter, type JobkitRouterOptions } from '@jobkit/adapter-express';
@@ -33,7 +33,7 @@ export interface Transport {
   serve(mounts: (origin: string) => Mount[] | Promise<Mount[]>): Promise<Served>;
 }
 
-function handlerOf(m: Mount, clientAddress?: (r: Request) => string | undefined): JobkitHandler {
+function handlerOf(m: Mount, clientAddress?: (r: Request, ...platform: unknown[]) => string | undefined): JobkitHandler {
   const entry = { basePath: m.at, ...(clientAddress ? { clientAddress } : {}) };
   if ('api' in m) {
     const { extraRoutes: _x, ...api } = m.api;
@@ -123,7 +123,9 @@ const hono: Transport = {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
     await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const m of await build(url)) app.mount(m.at, handlerOf(m));
+    // The client's address from the IncomingMessage that @hono/node-server passes on as Hono's env.
+    const fromEnv = (_req: Request, env: unknown) => (env as HttpBindings).incoming.socket.remoteAddress;
+    for (const m of await build(url)) app.mount(m.at, handlerOf(m, fromEnv));
     return { url, fetch: (u, init) => fetch(u, init), close: closer(server) };
   },
 };
