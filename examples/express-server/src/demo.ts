@@ -45,7 +45,8 @@ async function main(): Promise<number> {
   }
   if (result.storefrontDir) print(`storefront:        ${result.storefrontDir}/<sku>/ (manifest.json lists the media)`);
   const held = result.jobs.filter((r) => r.outcome === 'REVIEW').length;
-  print(!result.ok ? 'some jobs did not finish' : held ? `${held} job(s) wait in REVIEW (JOBKIT_REVIEW=doubtful); the rest are DONE` : 'all jobs DONE');
+  const done = result.jobs.filter((r) => r.outcome === 'DONE').length;
+  print(!result.ok ? 'some jobs did not finish' : held ? `${done} job(s) DONE, ${held} held in REVIEW for a person to approve or reject` : 'all jobs DONE');
   return result.ok ? 0 : 1;
 }
 
