@@ -6,18 +6,27 @@
  * backgrounds, no blending. Prints one JSON line: photos, CPU µs (all threads), wall ms.
  *
  *   node --conditions=@jobkit/source --import tsx bench/pipeline/floor.ts --concurrency 2 photo.jpg …
+ *
+ * With --segment-only it measures, for attribution, what the studio segmenter alone costs on the same
+ * photos (decode + segmentPixels + cutout PNG, one photo at a time on the calling thread).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { DEFAULT_ASPECTS } from '@jobkit/provider-sharp';
+import { DEFAULT_ASPECTS, DEFAULT_CUTOUT_PNG_LEVEL, encodeCutout, segmentPhoto } from '@jobkit/provider-sharp';
 import { jpegOptions } from '../../packages/provider-sharp/src/composite/render-composites.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string', default: '2' }, variants: { type: 'string', default: '2' } } });
-const concurrency = Number(values.concurrency);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string', default: '2' }, variants: { type: 'string', default: '2' }, 'segment-only': { type: 'boolean', default: false } } });
+const concurrency = values['segment-only'] ? 1 : Number(values.concurrency);
 const variants = Number(values.variants);
 
+async function segmentOnly(file: string): Promise<number> {
+  await encodeCutout(await segmentPhoto(await readFile(file)), DEFAULT_CUTOUT_PNG_LEVEL);
+  return 1;
+}
+
 async function photo(file: string): Promise<number> {
+  if (values['segment-only']) return segmentOnly(file);
   const bytes = await readFile(file);
   const { data, info } = await sharp(bytes).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let outputs = 0;

@@ -83,8 +83,8 @@ async function photoServer(files: string[]): Promise<{ url: string; server: Serv
 // ---------------------------------------------------------------------------------------------------
 interface Floor { photos: number; cpuUs: number; wallMs: number }
 
-async function runFloor(files: string[], env: NodeJS.ProcessEnv): Promise<Floor> {
-  const child = spawn(process.execPath, ['--conditions=@jobkit/source', '--import', 'tsx', join(here, 'floor.ts'), '--concurrency', String(CORES), ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+async function runFloor(files: string[], env: NodeJS.ProcessEnv, extra: string[] = []): Promise<Floor> {
+  const child = spawn(process.execPath, ['--conditions=@jobkit/source', '--import', 'tsx', join(here, 'floor.ts'), '--concurrency', String(CORES), ...extra, ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
@@ -211,10 +211,14 @@ const shas = await Promise.all(files.map(async (f) => createHash('sha256').updat
 const meanMb = (await Promise.all(files.map(async (f) => (await readFile(f)).length))).reduce((a, b) => a + b, 0) / files.length / 1e6;
 
 let floor: Floor | null = null;
+let segOnly: Floor | null = null;
 if (!args['no-floor']) {
   log(`floor: bare sharp on the ${DISTINCT} photos, ${CORES} at once …`);
   floor = await runFloor(files, env);
   log(`floor: ${fmt(floor.cpuUs / 1e6 / floor.photos, 2)} CPU-s/photo, ${fmt((floor.photos / floor.wallMs) * 60_000, 1)} photos/min`);
+  const some = files.slice(0, Math.min(files.length, 4));
+  segOnly = await runFloor(some, env, ['--segment-only']);
+  log(`segmentation alone: ${fmt(segOnly.cpuUs / 1e6 / segOnly.photos, 2)} CPU-s/photo`);
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'jobkit-bench-pipeline-'));
@@ -294,11 +298,13 @@ const loadEnd = loadavg();
 // ---------------------------------------------------------------------------------------------------
 const floorCpu = floor ? floor.cpuUs / 1e6 / floor.photos : Number.NaN;
 const ratio = result.cpuPerPhoto! / floorCpu;
+const segCpu = segOnly ? segOnly.cpuUs / 1e6 / segOnly.photos : Number.NaN;
 const rows: Array<[string, string, string, boolean | null]> = [
   ['throughput', `${fmt(result.photosPerMin!, 1)} photos/min`, `≥ 50 on 2 cores`, CORES === 2 ? result.photosPerMin! >= 50 : null],
   ['CPU time per photo (server process, all threads)', `${fmt(result.cpuPerPhoto!, 2)} s`, '', null],
   ['bare-sharp floor, same photos, same run', floor ? `${fmt(floorCpu, 2)} s (${fmt((floor.photos / floor.wallMs) * 60_000, 1)} photos/min)` : 'not run', '', null],
   ['CPU per photo ÷ floor', fmt(ratio, 2), '≤ 1.5', floor ? ratio <= 1.5 : null],
+  ['of which the studio segmenter (decode + segment + cutout PNG, measured alone on 4 of the photos)', segOnly ? `${fmt(segCpu, 2)} s; the rest of the pipeline: ${fmt(result.cpuPerPhoto! - segCpu, 2)} s = ${fmt((result.cpuPerPhoto! - segCpu) / floorCpu, 2)} × floor` : 'not run', '', null],
   ['utilisation (CPU ÷ wall ÷ cores)', fmt(result.utilisation!, 2), '≥ 0.85', result.utilisation! >= 0.85],
   ['event-loop delay p50 / p99 / max', `${fmt(result.eldP50!, 1)} / ${fmt(result.eldP99!, 1)} / ${fmt(result.eldMax!, 1)} ms`, 'p99 ≤ 20 ms', result.eldP99! <= 20],
   ['`/api/healthz` p50 / p99 / max', `${fmt(result.hzP50!, 1)} / ${fmt(result.hzP99!, 1)} / ${fmt(result.hzMax!, 1)} ms (${result.hzCount} probes${healthErrors ? `, ${healthErrors} errors` : ''})`, 'p99 ≤ 50, max ≤ 200', result.hzP99! <= 50 && result.hzMax! <= 200],

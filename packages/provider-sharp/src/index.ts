@@ -16,4 +16,5 @@ export { decodeImage, inspectImage, flattenRgba, DEFAULT_MAX_PIXELS, type Decode
 export { rgbToLab, deltaE } from './color/lab.js';
 export { createPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget, type PixelBudgetOptions, type PixelBudgetStats } from './budget/pixel-budget.js';
 export { createImagePool, sharedImagePool, type ImagePool, type ImagePoolOptions, type ImagePoolStats } from './pool/image-pool.js';
+export { createSharpQualityGate, type SharpQualityGateOptions } from './gate/sharp-quality-gate.js';
 export { createSharpProviders, type SharpProvidersOptions, type SharpProviders } from './providers.js';

@@ -1,10 +1,12 @@
 /**
  * All the sharp providers, sharing one theme registry and one image pool (worker threads + pixel budget).
- * The result spreads into createWorker: `createWorker({ service, objects, storefront, ...createSharpProviders() })`.
+ * The result spreads into createWorker: `createWorker({ service, objects, storefront, ...createSharpProviders() })`
+ * (segmenter, backgrounds, compositor and qualityGate).
  */
-import { BUILTIN_THEMES, createThemeRegistry, type BackgroundGenerator, type Compositor, type Segmenter, type ThemeRegistry } from 'jobkit';
+import { BUILTIN_THEMES, createThemeRegistry, type BackgroundGenerator, type Compositor, type QualityGate, type Segmenter, type ThemeRegistry } from 'jobkit';
 import { createSharpBackgroundGenerator, type SharpBackgroundGeneratorOptions } from './background/generator.js';
 import { createSharpCompositor, type SharpCompositorOptions } from './composite/compositor.js';
+import { createSharpQualityGate } from './gate/sharp-quality-gate.js';
 import { createImagePool, sharedImagePool, type ImagePool } from './pool/image-pool.js';
 import { createStudioSegmenter, type StudioSegmenterOptions } from './segment/studio-segmenter.js';
 
@@ -30,6 +32,8 @@ export interface SharpProviders {
   /** @deprecated The same generator as `backgrounds` (the name createWorker takes). */
   backgroundGenerator: BackgroundGenerator;
   compositor: Compositor;
+  /** Scores cutouts that come without a quality of their own (a hosted segmenter's, e.g. in a segmenter chain). */
+  qualityGate: QualityGate;
   themes: ThemeRegistry;
   pool: ImagePool;
 }
@@ -46,6 +50,7 @@ export function createSharpProviders(options: SharpProvidersOptions = {}): Sharp
     backgrounds,
     backgroundGenerator: backgrounds,
     compositor: createSharpCompositor({ ...options.compositor, themes, pool }),
+    qualityGate: createSharpQualityGate({ pool }),
     themes,
     pool,
   };

@@ -205,8 +205,13 @@ async function resizeProduct(cut: DecodedCutout, box: Box): Promise<Buffer> {
 }
 
 interface Shadow {
-  /** Blurred, bottom-weighted alpha, one byte per pixel. */
-  alpha: Buffer;
+  /** Blurred, bottom-weighted alpha at 1/scale of the canvas resolution, one byte per pixel. */
+  alpha: Uint8Array;
+  /** Size of `alpha`. */
+  lowWidth: number;
+  lowHeight: number;
+  scale: number;
+  /** Where the full-resolution shadow lands on the canvas, and its size there. */
   x: number;
   y: number;
   width: number;
@@ -217,31 +222,37 @@ interface Shadow {
 /**
  * Contact shadow: the product's alpha, strongest at its base (where it meets the floor) and fading
  * upwards, blurred and offset. The offset is applied to where the shadow lands on the canvas. The blur is
- * wide (σ of tens of pixels), so it is computed at a fraction of the resolution and scaled back up: the
- * same soft shadow for a tenth of the work.
+ * wide (σ of tens of pixels), so the shadow is made at 1/scale of the resolution (σ/scale ≥ 3 px there,
+ * a well-sampled Gaussian) and sampled bilinearly when laid on the canvas: the same soft shadow for a
+ * fraction of the work.
  */
 async function renderShadow(product: Buffer, box: Box, g: { sigma: number; dx: number; dy: number; opacity: number }): Promise<Shadow> {
   const m = Math.ceil(g.sigma * 3);
   const width = box.width + 2 * m;
   const height = box.height + 2 * m;
-  const src = Buffer.alloc(width * height);
+  const f = Math.max(1, Math.floor(g.sigma / 3));
+  const lw = Math.ceil(width / f);
+  const lh = Math.ceil(height / f);
+  // Box-average the weighted alpha into f × f cells.
+  const sum = new Float32Array(lw * lh);
   for (let y = 0; y < box.height; y++) {
     const t = box.height > 1 ? y / (box.height - 1) : 1;
-    const weight = 0.35 + 0.65 * t * t;
-    const o = (y + m) * width + m;
-    for (let x = 0, p = y * box.width * 4 + 3; x < box.width; x++, p += 4) src[o + x] = Math.round(product[p]! * weight);
+    const weight = (0.35 + 0.65 * t * t) / (f * f);
+    const row = (((y + m) / f) | 0) * lw;
+    for (let x = 0, p = y * box.width * 4 + 3; x < box.width; x++, p += 4) {
+      const a = product[p]!;
+      if (a !== 0) sum[row + (((x + m) / f) | 0)]! += a * weight;
+    }
   }
-  // Keep σ ≥ 3 px at the reduced scale, where a Gaussian is still well sampled.
-  const f = Math.max(1, Math.floor(g.sigma / 3));
-  const small = { width: Math.max(1, Math.round(width / f)), height: Math.max(1, Math.round(height / f)) };
-  let pipeline = sharp(src, { raw: { width, height, channels: 1 } });
-  if (f > 1) pipeline = sharp(await pipeline.resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer(), { raw: { ...small, channels: 1 } });
-  pipeline = pipeline.blur(Math.max(0.3, g.sigma / f));
-  if (f > 1) pipeline = sharp(await pipeline.raw().toBuffer(), { raw: { ...small, channels: 1 } }).resize(width, height, { fit: 'fill', kernel: 'cubic' });
+  const src = new Uint8ClampedArray(sum); // rounds and clamps
   // toColourspace('b-w') keeps the output single-channel (sharp would otherwise widen it to sRGB).
-  const { data: alpha, info } = await pipeline.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  const { data: alpha, info } = await sharp(src, { raw: { width: lw, height: lh, channels: 1 } })
+    .blur(Math.max(0.3, g.sigma / f))
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw compositeFailed(`shadow: expected 1 channel, got ${info.channels}`);
-  return { alpha, x: box.x - m + g.dx, y: box.y - m + g.dy, width, height, opacity: g.opacity };
+  return { alpha, lowWidth: lw, lowHeight: lh, scale: f, x: box.x - m + g.dx, y: box.y - m + g.dy, width, height, opacity: g.opacity };
 }
 
 /**
@@ -276,12 +287,30 @@ function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: 
     const k = shadow.opacity;
     const sy0 = Math.max(y0, shadow.y), sy1 = Math.min(y1, shadow.y + shadow.height);
     const sx0 = Math.max(x0, shadow.x), sx1 = Math.min(x1, shadow.x + shadow.width);
+    const { alpha, lowWidth: lw, lowHeight: lh, scale: f } = shadow;
+    // Bilinear sample of the low-resolution shadow at each canvas pixel's centre.
+    const u0 = new Int32Array(sx1 - sx0);
+    const uw = new Float32Array(sx1 - sx0);
+    for (let cx = sx0; cx < sx1; cx++) {
+      const u = Math.min(lw - 1, Math.max(0, (cx - shadow.x + 0.5) / f - 0.5));
+      u0[cx - sx0] = Math.max(0, Math.min(lw - 2, u | 0));
+      uw[cx - sx0] = u - u0[cx - sx0]!;
+    }
     for (let cy = sy0; cy < sy1; cy++) {
-      let s = (cy - shadow.y) * shadow.width + (sx0 - shadow.x);
+      const v = Math.min(lh - 1, Math.max(0, (cy - shadow.y + 0.5) / f - 0.5));
+      const v0 = Math.max(0, Math.min(lh - 2, v | 0));
+      const vw = v - v0;
+      const r0 = v0 * lw;
+      const r1 = lh > 1 ? r0 + lw : r0;
       let o = ((cy - y0) * width + (sx0 - x0)) * 4 + 3;
-      for (let cx = sx0; cx < sx1; cx++, s++, o += 4) {
-        const a = shadow.alpha[s]!;
-        if (a !== 0) data[o] = 255 - a * k;
+      for (let i = 0; i < u0.length; i++, o += 4) {
+        const a0 = u0[i]!;
+        const a1 = lw > 1 ? a0 + 1 : a0;
+        const w = uw[i]!;
+        const top = alpha[r0 + a0]! + (alpha[r0 + a1]! - alpha[r0 + a0]!) * w;
+        const bottom = alpha[r1 + a0]! + (alpha[r1 + a1]! - alpha[r1 + a0]!) * w;
+        const a = top + (bottom - top) * vw;
+        if (a >= 0.5) data[o] = 255 - a * k;
       }
     }
   }

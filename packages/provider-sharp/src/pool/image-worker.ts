@@ -9,6 +9,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import sharp from 'sharp';
 import { runBackgroundTask } from '../background/generator.js';
 import { runCompositeTask } from '../composite/render-composites.js';
+import { runAssessTask } from '../gate/sharp-quality-gate.js';
 import { runSegmentTask } from '../segment/studio-segmenter.js';
 import { toWireError, type ImageTask, type WireResult } from './wire.js';
 
@@ -37,6 +38,7 @@ const HANDLERS: Record<string, Handler> = {
   segment: runSegmentTask,
   composite: runCompositeTask,
   background: runBackgroundTask,
+  assess: runAssessTask,
 };
 
 export default async function runImageTask(task: ImageTask): Promise<WireResult | object> {
