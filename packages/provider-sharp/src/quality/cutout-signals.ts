@@ -11,6 +11,7 @@ import { estimateBackdrop } from '../segment/backdrop-model.js';
 import { refineSurface, surfaceFromModel } from '../segment/backdrop-surface.js';
 import { labelComponents } from '../segment/components.js';
 import { measureEvidence, type Evidence } from '../segment/evidence.js';
+import { DEFAULT_MAX_SHADOW } from '../segment/options.js';
 import { borderLevel, textureMap } from '../segment/texture.js';
 import { makeWorkingImage, workingFactor, type WorkingImage } from '../segment/working-image.js';
 import { dilate } from '../segment/morphology.js';
@@ -70,7 +71,7 @@ export function backdropContext(rgb: Uint8Array, width: number, height: number, 
     for (let i = 0; i < far.length; i++) far[i] = near[i] ? 0 : 1;
     refineSurface(surface, wi, far);
   }
-  const ev = measureEvidence(wi, surface);
+  const ev = measureEvidence(wi, surface, DEFAULT_MAX_SHADOW);
   const tex = textureMap(wi.L, w, h);
   return { wi, backdrop: { ev, tex, texFloor: 1.5 * borderLevel(tex, w, h), devFloor: Math.max(1, 3 * ev.noise) } };
 }

@@ -1,7 +1,9 @@
 /**
  * Per-pixel evidence at working resolution, measured against the backdrop model:
- * - `dev`: how unlike the backdrop a pixel's colour is, after forgiving what a shadow does (a shadow
- *   multiplies the backdrop's light: L* drops and a*, b* shrink in proportion, the hue stays);
+ * - `dev`: how unlike the backdrop a pixel's colour is, after forgiving what a soft shadow does (a shadow
+ *   multiplies the backdrop's light by a factor k: L*+16, a* and b* shrink by ∛k, the hue stays). Only
+ *   k ≥ 1 − maxShadow is forgiven: a light box's soft shadows take away at most about half the light, so
+ *   a near-black product on a dark-grey backdrop is not "a deep shadow";
  * - `darker`: how much darker than the backdrop it is (the part `dev` forgives, for the shadow analysis);
  * - the noise level of the backdrop (ΔE between neighbouring backdrop pixels), which scales every threshold.
  */
@@ -19,19 +21,22 @@ export interface Evidence {
   noise: number;
 }
 
-export function measureEvidence(img: WorkingImage, surface: BackdropSurface): Evidence {
+export function measureEvidence(img: WorkingImage, surface: BackdropSurface, maxShadow: number): Evidence {
   const { L, A, B } = img;
   const n = img.width * img.height;
   const dev = new Float32Array(n);
   const darker = new Float32Array(n);
+  const sMin = Math.cbrt(1 - maxShadow);
   for (let i = 0; i < n; i++) {
     const lm = surface.L[i]!;
     const dl = L[i]! - lm;
     // A shadow scales (L*+16), a* and b* by the same factor (cube root of the light ratio).
-    const s = dl < 0 ? (L[i]! + 16) / (lm + 16) : 1;
+    let s = dl < 0 ? (L[i]! + 16) / (lm + 16) : 1;
+    let deep = 0;
+    if (s < sMin) { deep = (sMin - s) * (lm + 16); s = sMin; }
     const da = A[i]! - surface.A[i]! * s, db = B[i]! - surface.B[i]! * s;
     const lighter = dl > 0 ? dl : 0;
-    dev[i] = Math.sqrt(da * da + db * db + lighter * lighter);
+    dev[i] = Math.sqrt(da * da + db * db + lighter * lighter + deep * deep);
     darker[i] = dl < 0 ? -dl : 0;
   }
   return { dev, darker, Lm: surface.L, noise: borderNoise(img) };

@@ -1,17 +1,26 @@
 /**
- * Real holes (a mug handle, a loop of lace) are enclosed by product, so the geodesic distance calls them
- * product. What tells them apart from a print or a light patch of the product: through a hole the backdrop
- * continues — the backdrop surface's colour at that place within the noise, without the shadow allowance
- * (ink or a shaded surface is rarely exactly that), and only the paper's texture.
+ * Real holes (a mug handle, the inside of a ring, loops of a cable) are enclosed by product, so the
+ * geodesic distance calls them product. Through a real hole the backdrop continues, so a region is a hole
+ * when all of these hold:
+ * - its colour is the backdrop surface's at that place, a soft shadow allowed (a flat lay's drop shadow
+ *   falls into its loops), and at least `strictShare` of it matches the backdrop without any shadow
+ *   allowance — a grey or off-white print is uniformly off, a shadowed hole is not;
+ * - it has only the paper's texture;
+ * - it is bounded by the product's edge: most of its rim is a sharp colour step. A patch of a white
+ *   product that happens to match the backdrop is bounded by smooth shading instead.
  */
 import type { BackdropSurface } from './backdrop-surface.js';
 import { boxMean } from './box-filter.js';
 import { labelComponents } from './components.js';
+import type { Evidence } from './evidence.js';
+import { dilate, erode } from './morphology.js';
 import type { WorkingImage } from './working-image.js';
 
 export interface HoleOptions {
   texFloor: number;
   devFloor: number;
+  /** Colour step (ΔE between neighbours) that counts as the product's edge on a hole's rim. */
+  edgeStep: number;
 }
 
 export interface HoleResult {
@@ -21,8 +30,11 @@ export interface HoleResult {
   area: number;
 }
 
+const STRICT_SHARE = 0.3;
+const RIM_SUPPORT = 0.6;
+
 /** Clears, in `mask` (1 = product), the enclosed regions that continue the backdrop. */
-export function findHoles(mask: Uint8Array, img: WorkingImage, surface: BackdropSurface, tex: Float32Array, o: HoleOptions): HoleResult {
+export function findHoles(mask: Uint8Array, img: WorkingImage, surface: BackdropSurface, ev: Evidence, tex: Float32Array, o: HoleOptions): HoleResult {
   const { width: w, height: h, L, A, B } = img;
   const m = w * h;
   // Raw colour distance to the backdrop surface (no shadow allowance), averaged over 3×3 against JPEG noise.
@@ -31,37 +43,120 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
     const dl = L[i]! - surface.L[i]!, da = A[i]! - surface.A[i]!, db = B[i]! - surface.B[i]!;
     raw[i] = Math.sqrt(dl * dl + da * da + db * db);
   }
-  const near = boxMean(raw, w, h, 1);
-  const cand = new Uint8Array(m);
-  for (let i = 0; i < m; i++) cand[i] = mask[i] && near[i]! <= o.devFloor && tex[i]! <= o.texFloor ? 1 : 0;
+  const nearRaw = boxMean(raw, w, h, 1);
+  const nearDev = boxMean(ev.dev, w, h, 1);
+  let cand: Uint8Array = new Uint8Array(m);
+  for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= o.devFloor && tex[i]! <= 2 * o.texFloor ? 1 : 0;
+  // Close pinholes (noise) so a region's rim is its real border, not speckle inside it.
+  cand = erode(dilate(cand, w, h, 1), w, h, 1);
+  for (let i = 0; i < m; i++) if (!mask[i]) cand[i] = 0;
   const comp = labelComponents(cand, w, h, 1);
-  const minArea = Math.max(12, Math.round(m * 0.00005));
-  const sum = new Float64Array(comp.count + 1);
-  for (let i = 0; i < m; i++) { const c = comp.labels[i]!; if (c) sum[c] = sum[c]! + near[i]!; }
+  const minArea = minAreaOf(m);
+  // The candidates stop a pixel or two short of the product's edge (texture and averaging windows), so
+  // the rim looks for the edge within 4 pixels.
+  const edgeNear = maxFilter(stepMap(img), w, h, 4);
+  // Islands inside a region (a JPEG block off by a little) are not its rim: an island is a non-candidate
+  // part that touches exactly one region and not the frame.
+  const rest = labelComponents(cand, w, h, 0);
+  const encloser = new Int32Array(rest.count + 1); // 0 none yet, -1 several or frame, else the region
+  for (let k = 1; k <= rest.count; k++) if (rest.touchesBorder[k]) encloser[k] = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const k = rest.labels[i]!;
+      if (!k || encloser[k] === -1) continue;
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]) {
+        const c = j >= 0 ? comp.labels[j]! : 0;
+        if (!c) continue;
+        if (encloser[k] === 0) encloser[k] = c;
+        else if (encloser[k] !== c) encloser[k] = -1;
+      }
+    }
+  }
+  const strict = new Float64Array(comp.count + 1);
+  const rim = new Float64Array(comp.count + 1), rimEdge = new Float64Array(comp.count + 1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const c = comp.labels[i]!;
+      if (!c) continue;
+      if (nearRaw[i]! <= o.devFloor) strict[c] = strict[c]! + 1;
+      // Rim: this pixel's 4-neighbours outside the region; is there a product edge within one step?
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]) {
+        if (j < 0 || comp.labels[j] === c || encloser[rest.labels[j]!] === c) continue;
+        rim[c] = rim[c]! + 1;
+        if (edgeNear[j]! >= o.edgeStep) rimEdge[c] = rimEdge[c]! + 1;
+      }
+    }
+  }
   const isHole = new Uint8Array(comp.count + 1);
   let holes = 0;
   for (let c = 1; c <= comp.count; c++) {
-    if (comp.areas[c]! < minArea || sum[c]! / comp.areas[c]! > 0.6 * o.devFloor) continue;
+    const a = comp.areas[c]!;
+    if (a < minArea || comp.touchesBorder[c] || strict[c]! < STRICT_SHARE * a || rimEdge[c]! < RIM_SUPPORT * rim[c]!) continue;
     isHole[c] = 1;
     holes++;
   }
   if (!holes) return { holes: 0, area: 0 };
-  // Clear the holes and grow them over their rims (blurred edge, JPEG ringing) while the colour stays
-  // closer to the backdrop than to clear product, a few pixels at most.
+  // Clear the holes and grow them over their rims (blurred edge, JPEG ringing): a few pixels at most,
+  // never across a product edge, and only while the colour stays near the backdrop's.
   let frontier: number[] = [];
   let area = 0;
-  for (let i = 0; i < m; i++) if (isHole[comp.labels[i]!]) { mask[i] = 0; frontier.push(i); area++; }
+  for (let i = 0; i < m; i++) {
+    const c = comp.labels[i]! || Math.max(0, encloser[rest.labels[i]!]!);
+    if (isHole[c]) { mask[i] = 0; frontier.push(i); area++; }
+  }
   const growTol = 3 * o.devFloor;
-  for (let step = 0; step < 6 && frontier.length; step++) {
+  for (let step = 0; step < 4 && frontier.length; step++) {
     const next: number[] = [];
     for (const i of frontier) {
       const x = i % w;
-      const nb = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i >= w ? i - w : -1, i < m - w ? i + w : -1];
-      for (const j of nb) {
-        if (j >= 0 && mask[j] && raw[j]! <= growTol) { mask[j] = 0; next.push(j); area++; }
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i >= w ? i - w : -1, i < m - w ? i + w : -1]) {
+        if (j >= 0 && mask[j] && ev.dev[j]! <= growTol && deltaE(img, i, j) < o.edgeStep) { mask[j] = 0; next.push(j); area++; }
       }
     }
     frontier = next;
   }
   return { holes, area };
+}
+
+/** Smallest region taken as a hole: 0.005 % of the working image, at least 12 pixels. */
+const minAreaOf = (m: number): number => Math.max(12, Math.round(m * 0.00005));
+
+function deltaE(img: WorkingImage, i: number, j: number): number {
+  const dl = img.L[i]! - img.L[j]!, da = img.A[i]! - img.A[j]!, db = img.B[i]! - img.B[j]!;
+  return Math.sqrt(dl * dl + da * da + db * db);
+}
+
+/** Largest colour step from each pixel to its right or lower neighbour. */
+function stepMap(img: WorkingImage): Float32Array {
+  const { width: w, height: h } = img;
+  const g = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      g[i] = Math.max(x < w - 1 ? deltaE(img, i, i + 1) : 0, y < h - 1 ? deltaE(img, i, i + w) : 0);
+    }
+  }
+  return g;
+}
+
+/** Maximum over a (2r+1)² square, separable. */
+function maxFilter(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) v = Math.max(v, src[y * w + k]!);
+      tmp[y * w + x] = v;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) v = Math.max(v, tmp[k * w + x]!);
+      out[y * w + x] = v;
+    }
+  }
+  return out;
 }

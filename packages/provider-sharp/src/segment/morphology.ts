@@ -16,3 +16,12 @@ export function dilate(src: Uint8Array, w: number, h: number, r: number): Uint8A
   }
   return out;
 }
+
+/** Square erosion by r: the complement of the dilation of the complement. */
+export function erode(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const inv = new Uint8Array(w * h);
+  for (let i = 0; i < inv.length; i++) inv[i] = src[i] ? 0 : 1;
+  const d = dilate(inv, w, h, r);
+  for (let i = 0; i < d.length; i++) d[i] = d[i] ? 0 : 1;
+  return d;
+}

@@ -25,7 +25,7 @@ import { findHoles } from './holes.js';
 import type { ResolvedOptions } from './options.js';
 import { borderLevel, textureMap } from './texture.js';
 import { refineEdge } from './refine-edge.js';
-import { DEFAULT_WORKING_PIXELS, makeWorkingImage, workingFactor } from './working-image.js';
+import { makeWorkingImage, workingFactor } from './working-image.js';
 
 export interface SegmentationStats {
   width: number;
@@ -55,7 +55,6 @@ export interface Cutout {
 
 /** Internal constants, in units of the backdrop's own noise where that makes sense. */
 export interface Tuning {
-  workingPixels: number;
   /** Colour deviation (ΔE) forgiven as noise/model error: max(abs, k × noise). */
   devFloorAbs: number;
   devFloorNoise: number;
@@ -65,21 +64,17 @@ export interface Tuning {
   /** Texture above k × the border's texture costs `textureWeight` per unit. */
   textureFloor: number;
   textureWeight: number;
-  /** Geodesic distance above which a pixel is product. */
-  threshold: number;
   /** Half-width of the full-resolution edge band, in working cells. */
   bandCells: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  workingPixels: DEFAULT_WORKING_PIXELS,
   devFloorAbs: 1,
   devFloorNoise: 3,
   stepFloorAbs: 1,
   stepFloorNoise: 3,
   textureFloor: 1.5,
   textureWeight: 2,
-  threshold: 3,
   bandCells: 3,
 };
 
@@ -96,7 +91,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const t: Tuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const n = width * height;
 
-  const factor = workingFactor(width, height, t.workingPixels);
+  const factor = workingFactor(width, height, opts.workingPixels);
   const wi = makeWorkingImage(rgb, width, height, factor);
   const { width: w, height: h } = wi;
   const m = w * h;
@@ -106,7 +101,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const surface = surfaceFromModel(model);
   const tex = textureMap(wi.L, w, h);
   const texFloor = t.textureFloor * borderLevel(tex, w, h);
-  let ev = measureEvidence(wi, surface);
+  let ev = measureEvidence(wi, surface, opts.maxShadow);
   const noise = ev.noise;
   const devFloor = Math.max(t.devFloorAbs, t.devFloorNoise * noise);
   const stepFloor = Math.max(t.stepFloorAbs, t.stepFloorNoise * noise);
@@ -117,7 +112,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
       const x = tex[i]! - texFloor;
       land[i] = (d > 0 ? d : 0) + (x > 0 ? x * t.textureWeight : 0);
     }
-    return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land, cap: 4 * t.threshold, threshold: t.threshold }, sweeps);
+    return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold }, sweeps);
   };
   // A first, rough pass (one sweep each way) is enough to find backdrop for the surface refit.
   let D = distance(1);
@@ -125,19 +120,19 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const sure = new Uint8Array(m);
   for (let i = 0; i < m; i++) sure[i] = D[i]! < 0.5 && ev.darker[i]! < devFloor ? 1 : 0;
   refineSurface(surface, wi, sure);
-  ev = measureEvidence(wi, surface);
+  ev = measureEvidence(wi, surface, opts.maxShadow);
   D = distance(6);
   const tBackdrop = performance.now();
 
   const maskW = new Uint8Array(m);
-  for (let i = 0; i < m; i++) maskW[i] = D[i]! > t.threshold ? 1 : 0;
-  const holes = findHoles(maskW, wi, surface, tex, { texFloor, devFloor }).holes;
+  for (let i = 0; i < m; i++) maskW[i] = D[i]! > opts.threshold ? 1 : 0;
+  const holes = findHoles(maskW, wi, surface, ev, tex, { texFloor, devFloor, edgeStep: 3 * stepFloor }).holes;
   const tDecide = performance.now();
 
   cleanupMask(maskW, w, h, { minPartOfLargest: 0.02, minPartOfImage: 0.0002, maxHoleOfImage: 0.0004 });
   const tCleanup = performance.now();
 
-  const edge = refineEdge({ rgb, width, height, mask: maskW, w, h, factor, workRgb: wi.rgb, minSeparation2: 150, bandCells: t.bandCells });
+  const edge = refineEdge({ rgb, width, height, mask: maskW, w, h, factor, workRgb: wi.rgb, minSeparation2: 150, bandCells: Math.max(t.bandCells, Math.ceil((opts.edgeRadius ?? 0) / factor)) });
   const rgba = edge.rgba;
   let foreground = 0;
   for (let i = 0; i < n; i++) if (rgba[i * 4 + 3]! >= 128) foreground++;
@@ -155,7 +150,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   for (let i = 0; i < m; i++) {
     if (!maskW[i]) continue;
     product++;
-    if (D[i]! < 2 * t.threshold) close++;
+    if (D[i]! < 2 * opts.threshold) close++;
   }
   const finalMask = downsampleAlpha(rgba, width, height, factor, w, h, 4, 3);
   const signals = measureSignals({ wi, backdrop: { ev, tex, texFloor, devFloor } }, finalMask);

@@ -18,8 +18,6 @@ export interface WorkingImage {
   B: Float32Array;
 }
 
-/** Pixels the decision runs on; larger photos are box-averaged down by an integer factor to about this. */
-export const DEFAULT_WORKING_PIXELS = 600_000;
 
 export function workingFactor(width: number, height: number, target: number): number {
   return Math.max(1, Math.round(Math.sqrt((width * height) / target)));
