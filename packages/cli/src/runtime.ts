@@ -99,7 +99,7 @@ export interface Pipeline {
 
 export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline {
   const sharp = createSharpProviders({ themes: runtime.service.themes, compositor: compositorOptions(opts.settings) });
-  const qualityGate = (sharp as { qualityGate?: QualityGate }).qualityGate; // INTERIM until provider-sharp exports it
+  const qualityGate = sharp.qualityGate;
   const segmenter = runtime.hosted ? localFirst(runtime, sharp.segmenter, qualityGate) : sharp.segmenter;
   const storefront = createLocalStorefront({ dir: opts.storefrontDir });
   const worker = createWorker({
@@ -107,7 +107,7 @@ export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline 
     objects: runtime.objects,
     segmenter,
     // Scores cuts that come without a quality of their own, so the review policy judges every cut.
-    ...(qualityGate ? { qualityGate } : {}),
+    qualityGate,
     backgrounds: sharp.backgrounds,
     compositor: sharp.compositor,
     storefront,
@@ -119,8 +119,8 @@ export function openPipeline(runtime: Runtime, opts: PipelineOptions): Pipeline 
 }
 
 /** The chain [local, hosted]: the hosted cut only when the local one refuses or scores below the review threshold. */
-function localFirst(runtime: Runtime, local: Segmenter, gate: QualityGate | undefined): Segmenter {
+function localFirst(runtime: Runtime, local: Segmenter, gate: QualityGate): Segmenter {
   const hosted = runtime.hosted!;
   const replicate = createReplicateProviders({ ...hosted.replicate, ...(hosted.fetch ? { fetch: hosted.fetch } : {}) });
-  return createSegmenterChain([local, replicate.segmenter], { minScore: runtime.service.review.minScore, ...(gate ? { gate } : {}) });
+  return createSegmenterChain([local, replicate.segmenter], { minScore: runtime.service.review.minScore, gate });
 }

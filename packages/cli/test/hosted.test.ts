@@ -96,6 +96,9 @@ describe('the CLI with Replicate configured: local first, hosted when needed', (
     expect(busy.status).toBe('DONE');
     expect(busy.costUsd).toBeGreaterThan(0);
     expect(studio.costUsd).toBe(0);
+    // The hosted cut went through the same quality gate as the local one.
+    expect(busy.quality).toEqual({ score: expect.any(Number), reasons: expect.any(Array) });
+    expect(studio.quality).toEqual({ score: expect.any(Number), reasons: expect.any(Array) });
     for (const sku of ['BUSY-1', 'STUDIO-1']) expect((await storefrontFiles(path.join(root, 'out'), sku)).length).toBe(1);
 
     // Re-running pays nothing again.
