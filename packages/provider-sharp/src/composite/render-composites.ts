@@ -188,6 +188,15 @@ async function decodeBackground(bytes: Buffer, index: number, maxPixels: number)
 
 async function coverBackground(bg: RawImage, width: number, height: number): Promise<RawImage> {
   if (bg.width === width && bg.height === height) return { data: Buffer.from(bg.data), width, height };
+  // Same scale, one side longer (the default aspects cut 2048² and 2560×1440 out of 2560×2048): a
+  // centred crop, row copies instead of a resampling pass.
+  if ((bg.width === width && bg.height > height) || (bg.height === height && bg.width > width)) {
+    const left = (bg.width - width) >> 1;
+    const top = (bg.height - height) >> 1;
+    const data = Buffer.allocUnsafe(width * height * 3);
+    for (let y = 0; y < height; y++) bg.data.copy(data, y * width * 3, ((top + y) * bg.width + left) * 3, ((top + y) * bg.width + left + width) * 3);
+    return { data, width, height };
+  }
   const data = await sharp(bg.data, { raw: { width: bg.width, height: bg.height, channels: 3 } })
     .resize(width, height, { fit: 'cover', position: 'centre' })
     .raw()
@@ -283,8 +292,27 @@ function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: 
   // Clamped arrays round on store (no +0.5 / +127 tricks, no wrap-around past 255).
   const data = new Uint8ClampedArray(width * height * 4);
   for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  // The product first: its opaque pixels hide the shadow, which then needs no sampling there.
+  for (let y = 0; y < box.height; y++) {
+    let p = y * box.width * 4;
+    let o = ((box.y + y - y0) * width + (box.x - x0)) * 4;
+    for (let x = 0; x < box.width; x++, p += 4, o += 4) {
+      const a = product[p + 3]!;
+      if (a === 0) continue;
+      if (a === 255) {
+        data[o] = product[p]!;
+        data[o + 1] = product[p + 1]!;
+        data[o + 2] = product[p + 2]!;
+      } else {
+        data[o] = (product[p]! * a) / 255;
+        data[o + 1] = (product[p + 1]! * a) / 255;
+        data[o + 2] = (product[p + 2]! * a) / 255;
+      }
+      data[o + 3] = 255 - a;
+    }
+  }
   if (shadow) {
-    const k = shadow.opacity;
+    const k = shadow.opacity / 255;
     const sy0 = Math.max(y0, shadow.y), sy1 = Math.min(y1, shadow.y + shadow.height);
     const sx0 = Math.max(x0, shadow.x), sx1 = Math.min(x1, shadow.x + shadow.width);
     const { alpha, lowWidth: lw, lowHeight: lh, scale: f } = shadow;
@@ -296,6 +324,7 @@ function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: 
       u0[cx - sx0] = Math.max(0, Math.min(lw - 2, u | 0));
       uw[cx - sx0] = u - u0[cx - sx0]!;
     }
+    const step = lw > 1 ? 1 : 0;
     for (let cy = sy0; cy < sy1; cy++) {
       const v = Math.min(lh - 1, Math.max(0, (cy - shadow.y + 0.5) / f - 0.5));
       const v0 = Math.max(0, Math.min(lh - 2, v | 0));
@@ -304,32 +333,14 @@ function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: 
       const r1 = lh > 1 ? r0 + lw : r0;
       let o = ((cy - y0) * width + (sx0 - x0)) * 4 + 3;
       for (let i = 0; i < u0.length; i++, o += 4) {
+        const keep = data[o]!;
+        if (keep === 0) continue; // under an opaque product pixel
         const a0 = u0[i]!;
-        const a1 = lw > 1 ? a0 + 1 : a0;
         const w = uw[i]!;
-        const top = alpha[r0 + a0]! + (alpha[r0 + a1]! - alpha[r0 + a0]!) * w;
-        const bottom = alpha[r1 + a0]! + (alpha[r1 + a1]! - alpha[r1 + a0]!) * w;
+        const top = alpha[r0 + a0]! + (alpha[r0 + a0 + step]! - alpha[r0 + a0]!) * w;
+        const bottom = alpha[r1 + a0]! + (alpha[r1 + a0 + step]! - alpha[r1 + a0]!) * w;
         const a = top + (bottom - top) * vw;
-        if (a >= 0.5) data[o] = 255 - a * k;
-      }
-    }
-  }
-  for (let y = 0; y < box.height; y++) {
-    let p = y * box.width * 4;
-    let o = ((box.y + y - y0) * width + (box.x - x0)) * 4;
-    for (let x = 0; x < box.width; x++, p += 4, o += 4) {
-      const a = product[p + 3]!;
-      if (a === 0) continue;
-      if (a === 255) {
-        data[o] = product[p]!;
-        data[o + 1] = product[p + 1]!;
-        data[o + 2] = product[p + 2]!;
-        data[o + 3] = 0;
-      } else {
-        data[o] = (product[p]! * a) / 255;
-        data[o + 1] = (product[p + 1]! * a) / 255;
-        data[o + 2] = (product[p + 2]! * a) / 255;
-        data[o + 3] = (data[o + 3]! * (255 - a)) / 255;
+        if (a >= 0.5) data[o] = keep * (1 - a * k);
       }
     }
   }
