@@ -6,4 +6,6 @@ export { parseCsv, type CsvRecord } from './csv.js';
 export { scanInput, scanFolder, scanCsv, type InputScan, type PhotoInput, type FileInput, type UrlInput, type RejectedInput } from './input.js';
 export { openRuntime, openPipeline, type Runtime, type RuntimeOptions, type Pipeline, type PipelineOptions } from './runtime.js';
 export { DEFAULT_PIPELINE, aspectSpecs, compositorOptions, type PipelineSettings } from './pipeline-options.js';
+export type { ReviewOptions } from './review-options.js';
+export { hostedSegmenterFromEnv, type HostedSegmenterConfig } from './hosted-segmenter.js';
 export { VERSION } from './version.js';
