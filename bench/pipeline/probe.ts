@@ -8,7 +8,7 @@
  *   (writing 5 to /proc/self/clear_refs), so "peak RSS" covers the run, not the TypeScript start-up
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 export interface ProbeSample {
   cpuUs: number;
@@ -19,11 +19,14 @@ export interface ProbeSample {
   /** The main thread's V8 heap and ArrayBuffers (Buffers), MB. */
   heapMb: number;
   arrayBuffersMb: number;
+  /** Main thread: time spent running (not waiting in the event loop) since the reset, ms. */
+  mainActiveMs: number;
 }
 
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 let hwmReset = false;
+let elu0: EventLoopUtilization = performance.eventLoopUtilization();
 
 function status(field: string): number {
   const m = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
@@ -33,6 +36,7 @@ function status(field: string): number {
 process.on('message', (msg: { type?: string; id?: number }) => {
   if (msg?.type === 'reset') {
     eld.reset();
+    elu0 = performance.eventLoopUtilization();
     try {
       writeFileSync('/proc/self/clear_refs', '5');
       hwmReset = true;
@@ -51,6 +55,7 @@ process.on('message', (msg: { type?: string; id?: number }) => {
       hwmReset,
       heapMb: process.memoryUsage().heapUsed / 1048576,
       arrayBuffersMb: process.memoryUsage().arrayBuffers / 1048576,
+      mainActiveMs: performance.eventLoopUtilization(elu0).active,
     };
     process.send?.({ type: 'probe', id: msg.id, sample });
   }
