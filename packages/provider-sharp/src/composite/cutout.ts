@@ -43,7 +43,7 @@ export async function decodeCutout(bytes: Buffer, maxPixels: number): Promise<De
  * then, in the rows between, only the margins not yet known to be inside — a fraction of the frame when
  * the product is small, instead of every pixel.
  */
-export function alphaBounds(data: Uint8Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
+function alphaBounds(data: Uint8Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
   const rowHas = (y: number): boolean => {
     for (let i = y * width * 4 + 3, end = i + width * 4; i < end; i += 4) if (data[i]! > ALPHA_FLOOR) return true;
     return false;
