@@ -130,12 +130,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     }
 
     const sharp = createSharpProviders();
+    // Scores every cutout that comes without a quality of its own (hosted cuts): the review hold judges them too.
+    const { qualityGate } = sharp;
     let segmenter: Segmenter = sharp.segmenter;
     let backgrounds: BackgroundGenerator = sharp.backgrounds;
     if (replicate) {
       const r = createReplicateProviders({ ...replicate, ...opts.replicateClient, themes: sharp.themes });
       // Local first: Replicate is paid only for the photos the studio segmenter refuses or cuts doubtfully.
-      segmenter = createSegmenterChain([sharp.segmenter, r.segmenter], { minScore: config.reviewMinScore });
+      segmenter = createSegmenterChain([sharp.segmenter, r.segmenter], { minScore: config.reviewMinScore, gate: qualityGate });
       backgrounds = r.backgroundGenerator;
     }
 
@@ -170,6 +172,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           storefront,
           concurrency: config.workerConcurrency,
           logger,
+          qualityGate,
           ...(config.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: config.dailyBudgetUsd } : {}),
         })
       : null;

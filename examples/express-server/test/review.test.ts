@@ -1,7 +1,8 @@
 /**
  * Issue 14 in the reference server: JOBKIT_REVIEW decides which composited jobs wait in REVIEW, and with
  * Replicate configured the segmenter is local first (sharp), hosted (Replicate) only for the photos the
- * studio segmenter refuses — checked end to end against the Replicate contract fake.
+ * studio segmenter refuses, and the sharp quality gate scores every cut (hosted ones too) — checked end to end
+ * against the Replicate contract fake.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -124,11 +125,8 @@ describe('JOBKIT_REVIEW', () => {
     const held = await waitForStatus(server, created.id, ['REVIEW']);
     expect(held.compositeKeys.length).toBeGreaterThan(0);
     expect(held.storefrontMediaIds).toEqual([]);
-    // Approving is the only way on (HTTP when the router serves it, else the service).
-    const res = await fetch(`${server.api}/jobs/${created.id}/approve`, { method: 'POST', headers: auth });
-    if (res.status === 404) await server.runtime.service.approveJob(created.id);
-    else expect(res.status).toBe(200);
-    server.runtime.worker!.wake();
+    // Approving is the only way on.
+    expect((await fetch(`${server.api}/jobs/${created.id}/approve`, { method: 'POST', headers: auth })).status).toBe(200);
     const done = await waitForStatus(server, created.id, ['DONE']);
     expect(done.storefrontMediaIds.length).toBeGreaterThan(0);
     expect(await history(server, created.id)).toEqual(expect.arrayContaining(['COMPOSITING', 'REVIEW', 'SHOPIFY_PUSH', 'DONE']));
@@ -171,18 +169,44 @@ describe('with Replicate configured: local first, hosted when the studio segment
     expect(plain.runtime.adapters.segmenter).toBe('sharp-studio');
   });
 
+  it('a reviewer rejects a local cut with retryWith hosted: Replicate cuts it again, and it waits for approval again', { timeout: 240_000 }, async () => {
+    const server = await start(
+      { JOBKIT_REVIEW: 'always', JOBKIT_WORKER_CONCURRENCY: '1', REPLICATE_API_TOKEN: fake.token },
+      { replicateClient: { baseUrl: fake.baseUrl } },
+    );
+    const before = segmentCreates();
+    const id = (await deliver(server, 'MUG-R2.jpg')).id;
+    const local = await waitForStatus(server, id, ['REVIEW']);
+    expect(segmentCreates()).toBe(before);
+    const post = (action: string, body?: unknown) =>
+      fetch(`${server.api}/jobs/${id}/${action}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    expect((await post('reject', { reason: 'the handle is cut off', retryWith: 'hosted' })).status).toBe(200);
+    // Straight back to segmenting (the reject answered after the transition), then composited and held again.
+    const hosted = await waitForStatus(server, id, ['REVIEW']);
+    expect(segmentCreates()).toBe(before + 1);
+    expect(hosted.costUsd).toBeGreaterThan(local.costUsd);
+    expect(hosted.quality).not.toBeNull();
+    expect(await history(server, id)).toEqual(expect.arrayContaining(['REVIEW', 'SEGMENTING']));
+    expect((await post('approve')).status).toBe(200);
+    await waitForStatus(server, id, ['DONE']);
+  });
+
+  const segmentCreates = () => [...fake.predictions.values()].filter((p) => p.model === '851-labs/background-remover').length;
+
   it('a studio shot is cut locally (Replicate segments nothing); a refused photo is cut by Replicate once, its cost recorded', { timeout: 240_000 }, async () => {
     const server = await start(
       { JOBKIT_REVIEW: 'never', JOBKIT_WORKER_CONCURRENCY: '1', REPLICATE_API_TOKEN: fake.token },
       { replicateClient: { baseUrl: fake.baseUrl } },
     );
-    const segmentCreates = () => [...fake.predictions.values()].filter((p) => p.model === '851-labs/background-remover').length;
-
+    const before = segmentCreates();
     const studio = await waitForStatus(server, (await deliver(server, 'MUG-R4.jpg')).id, ['DONE']);
-    expect(segmentCreates()).toBe(0);
+    expect(segmentCreates()).toBe(before);
 
     const scene = await waitForStatus(server, (await deliver(server, 'SCENE-R3.jpg')).id, ['DONE']);
-    expect(segmentCreates()).toBe(1);
+    expect(segmentCreates()).toBe(before + 1);
+    // The hosted cut comes without a score: the sharp quality gate scored it, as it does every cut.
+    expect(studio.quality).not.toBeNull();
+    expect(scene.quality, JSON.stringify(scene)).toMatchObject({ score: expect.any(Number), reasons: expect.any(Array) });
     // Paid: the hosted cut (2 s of hardware) and the backgrounds; the studio shot paid only for backgrounds.
     expect(scene.costUsd).toBeGreaterThan(studio.costUsd);
   });
