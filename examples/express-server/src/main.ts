@@ -3,7 +3,7 @@
  * `node dist/main.js` (see README for the environment variables and running it in production).
  */
 import { JobkitError } from 'jobkit';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createLogger, createStdoutLog } from './logger.js';
 import { startServer } from './server.js';
 import { stopOnSignals } from './shutdown.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
 
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (e) {

@@ -38,7 +38,10 @@ async function studioPhoto(color: string): Promise<Buffer> {
 async function busyPhoto(): Promise<Buffer> {
   const raw = Buffer.alloc(600 * 600 * 3);
   let seed = 7;
-  for (let i = 0; i < raw.length; i++) raw[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 23;
+  for (let i = 0; i < raw.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    raw[i] = seed >> 23;
+  }
   return sharp(raw, { raw: { width: 600, height: 600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }
 

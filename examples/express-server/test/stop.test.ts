@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook, type Job } from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { writePlaceholderSamples } from './helpers.js';
