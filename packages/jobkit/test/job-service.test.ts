@@ -30,6 +30,21 @@ function setup(opts: { maxImagesPerSku?: number } = {}) {
 const input = (o: Record<string, unknown> = {}) => ({ sku: 'VWS200433868', sha256: randomSha256(), imageUrl: 'https://cdn.example.com/p/1.jpg', ...o });
 
 describe('JobService.createJob', () => {
+  it('a repeated auto-start delivery starts a job an earlier delivery left in NEW; a started job is left alone', async () => {
+    const { service } = setup();
+    const i = input();
+    const first = await service.createJob(i);
+    expect(first.job.status).toBe('NEW');
+    const again = await service.createJob({ ...i, autoStart: true });
+    expect(again).toMatchObject({ created: false, job: { id: first.job.id, status: 'QUEUED', driver: 'worker' } });
+    // An external orchestrator's job is not taken over by a later auto-start delivery.
+    const ext = await service.createJob(input());
+    await service.startJob(ext.job.id, { driver: 'external' });
+    const dup = await service.createJob({ sku: ext.job.sku, sha256: ext.job.sha256, imageUrl: 'https://cdn.example.com/p/1.jpg', autoStart: true });
+    expect(dup.job).toMatchObject({ id: ext.job.id, driver: 'external', status: 'SEGMENTING' });
+    expect((await service.listJobEvents(first.job.id)).map((e) => e.to)).toEqual(['NEW', 'QUEUED']);
+  });
+
   it('creates a NEW job with a creation event and is idempotent on (sku, sha256, theme)', async () => {
     const { service } = setup();
     const i = input();

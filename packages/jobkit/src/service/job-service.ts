@@ -304,6 +304,16 @@ export function createJobService(opts: JobServiceOptions) {
       const event: NewJobEvent = { jobId: job.id, at, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };
       const result = await store.insertOrGet(job, event, opts.maxImagesPerSku === undefined ? {} : { maxImagesPerSku: opts.maxImagesPerSku });
       if (result.created) logger.info({ jobId: result.job.id, sku: result.job.sku, theme, status: result.job.status }, 'job created');
+      else if (autoStart && result.job.status === 'NEW' && result.job.driver === null && result.job.purgedAt === null) {
+        // A repeated delivery of a job nobody started (e.g. created by a replica that did not auto-start):
+        // start it now, so whichever worker is alive runs it. A job already claimed by a driver is left alone.
+        try {
+          return { job: (await service.startJob(result.job.id, { driver: 'worker' })).job, created: false };
+        } catch (e) {
+          if (!JobkitError.is(e, 'CONFLICT') && !JobkitError.is(e, 'INVALID_TRANSITION')) throw e;
+          return { job: (await store.get(result.job.id)) ?? result.job, created: false };
+        }
+      }
       return result;
     },
 
