@@ -5,9 +5,11 @@
  * - its colour is the backdrop surface's at that place, a soft shadow allowed (a flat lay's drop shadow
  *   falls into its loops), and at least `strictShare` of it matches the backdrop without any shadow
  *   allowance — a grey or off-white print is uniformly off, a shadowed hole is not;
- * - it has only the paper's texture;
+ * - it has only the paper's texture (each pixel nearly, and on average within the floor);
  * - it is bounded by the product's edge: most of its rim is a sharp colour step. A patch of a white
- *   product that happens to match the backdrop is bounded by smooth shading instead.
+ *   product that happens to match the backdrop is bounded by smooth shading instead;
+ * - product separates it from the backdrop outside by more than a faint line (OUTSIDE_GAP pixels): the
+ *   white part of a book cover behind a barely visible edge is not a hole.
  */
 import type { BackdropSurface } from './backdrop-surface.js';
 import { boxMean } from './box-filter.js';
@@ -32,6 +34,7 @@ export interface HoleResult {
 
 const STRICT_SHARE = 0.3;
 const RIM_SUPPORT = 0.6;
+const OUTSIDE_GAP = 3;
 
 /** Clears, in `mask` (1 = product), the enclosed regions that continue the backdrop. */
 export function findHoles(mask: Uint8Array, img: WorkingImage, surface: BackdropSurface, ev: Evidence, tex: Float32Array, o: HoleOptions): HoleResult {
@@ -46,12 +49,19 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   const nearRaw = boxMean(raw, w, h, 1);
   const nearDev = boxMean(ev.dev, w, h, 1);
   let cand: Uint8Array = new Uint8Array(m);
-  for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= o.devFloor && tex[i]! <= 2 * o.texFloor ? 1 : 0;
+  for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= o.devFloor && tex[i]! <= 1.5 * o.texFloor ? 1 : 0;
   // Close pinholes (noise) so a region's rim is its real border, not speckle inside it.
   cand = erode(dilate(cand, w, h, 1), w, h, 1);
   for (let i = 0; i < m; i++) if (!mask[i]) cand[i] = 0;
   const comp = labelComponents(cand, w, h, 1);
   const minArea = minAreaOf(m);
+  // The backdrop outside the product (non-product parts touching the frame), widened by the gap.
+  const bg = labelComponents(mask, w, h, 0);
+  const outside = new Uint8Array(m);
+  for (let i = 0; i < m; i++) outside[i] = bg.labels[i] && bg.touchesBorder[bg.labels[i]!] ? 1 : 0;
+  const nearOutside = dilate(outside, w, h, OUTSIDE_GAP);
+  const touchesOutside = new Uint8Array(comp.count + 1);
+  for (let i = 0; i < m; i++) if (comp.labels[i] && nearOutside[i]) touchesOutside[comp.labels[i]!] = 1;
   // The candidates stop a pixel or two short of the product's edge (texture and averaging windows), so
   // the rim looks for the edge within 4 pixels.
   const edgeNear = maxFilter(stepMap(img), w, h, 4);
@@ -73,7 +83,13 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
       }
     }
   }
+  // Only small islands (under a quarter of their region) are noise; a large enclosed part is product.
+  for (let k = 1; k <= rest.count; k++) {
+    const c = encloser[k]!;
+    if (c > 0 && rest.areas[k]! > comp.areas[c]! / 4) encloser[k] = -1;
+  }
   const strict = new Float64Array(comp.count + 1);
+  const texSum = new Float64Array(comp.count + 1);
   const rim = new Float64Array(comp.count + 1), rimEdge = new Float64Array(comp.count + 1);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -81,6 +97,7 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
       const c = comp.labels[i]!;
       if (!c) continue;
       if (nearRaw[i]! <= o.devFloor) strict[c] = strict[c]! + 1;
+      texSum[c] = texSum[c]! + tex[i]!;
       // Rim: this pixel's 4-neighbours outside the region; is there a product edge within one step?
       for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]) {
         if (j < 0 || comp.labels[j] === c || encloser[rest.labels[j]!] === c) continue;
@@ -93,7 +110,7 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   let holes = 0;
   for (let c = 1; c <= comp.count; c++) {
     const a = comp.areas[c]!;
-    if (a < minArea || comp.touchesBorder[c] || strict[c]! < STRICT_SHARE * a || rimEdge[c]! < RIM_SUPPORT * rim[c]!) continue;
+    if (a < minArea || comp.touchesBorder[c] || touchesOutside[c] || texSum[c]! > o.texFloor * a || strict[c]! < STRICT_SHARE * a || rimEdge[c]! < RIM_SUPPORT * rim[c]!) continue;
     isHole[c] = 1;
     holes++;
   }

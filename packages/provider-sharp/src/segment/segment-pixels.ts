@@ -126,7 +126,8 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
 
   const maskW = new Uint8Array(m);
   for (let i = 0; i < m; i++) maskW[i] = D[i]! > opts.threshold ? 1 : 0;
-  const holes = findHoles(maskW, wi, surface, ev, tex, { texFloor, devFloor, edgeStep: 3 * stepFloor }).holes;
+  const holeResult = findHoles(maskW, wi, surface, ev, tex, { texFloor, devFloor, edgeStep: 3 * stepFloor });
+  const holes = holeResult.holes;
   const tDecide = performance.now();
 
   cleanupMask(maskW, w, h, { minPartOfLargest: 0.02, minPartOfImage: 0.0002, maxHoleOfImage: 0.0004 });
