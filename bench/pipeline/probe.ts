@@ -2,7 +2,8 @@
  * Preloaded into the server under test (`node --import tsx --import ./bench/pipeline/probe.ts …`): measures
  * from inside the process what only the process can see, and answers the benchmark over the IPC channel.
  *
- * - event-loop delay: perf_hooks.monitorEventLoopDelay (10 ms resolution), reset at the measured start
+ * - event-loop delay: perf_hooks.monitorEventLoopDelay (10 ms resolution), reset at the measured start;
+ *   the histogram holds the intervals between its 10 ms timer's runs, so the delay is that minus 10 ms
  * - CPU: process.cpuUsage() — user + system of every thread (main, worker threads, libuv pool)
  * - memory: VmRSS and VmHWM from /proc/self/status; the high-water mark is reset at the measured start
  *   (writing 5 to /proc/self/clear_refs), so "peak RSS" covers the run, not the TypeScript start-up
@@ -23,7 +24,8 @@ export interface ProbeSample {
   mainActiveMs: number;
 }
 
-const eld = monitorEventLoopDelay({ resolution: 10 });
+const RESOLUTION_MS = 10;
+const eld = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 eld.enable();
 let hwmReset = false;
 let elu0: EventLoopUtilization = performance.eventLoopUtilization();
@@ -46,7 +48,7 @@ process.on('message', (msg: { type?: string; id?: number }) => {
   }
   if (msg?.type === 'reset' || msg?.type === 'sample') {
     const cpu = process.cpuUsage();
-    const ms = (ns: number) => ns / 1e6;
+    const ms = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
     const sample: ProbeSample = {
       cpuUs: cpu.user + cpu.system,
       rssKb: status('VmRSS'),

@@ -308,7 +308,7 @@ const rows: Array<[string, string, string, boolean | null]> = [
   ['of which the studio segmenter (decode + segment + cutout PNG, measured alone on 4 of the photos)', segOnly ? `${fmt(segCpu, 2)} s; the rest of the pipeline: ${fmt(result.cpuPerPhoto! - segCpu, 2)} s = ${fmt((result.cpuPerPhoto! - segCpu) / floorCpu, 2)} × floor` : 'not run', '', null],
   ['utilisation (CPU ÷ wall ÷ cores)', fmt(result.utilisation!, 2), '≥ 0.85', result.utilisation! >= 0.85],
   ['main thread busy per photo (event-loop utilisation)', `${fmt(result.mainMsPerPhoto!)} ms`, '', null],
-  ['event-loop delay p50 / p99 / max', `${fmt(result.eldP50!, 1)} / ${fmt(result.eldP99!, 1)} / ${fmt(result.eldMax!, 1)} ms`, 'p99 ≤ 20 ms', result.eldP99! <= 20],
+  ['event-loop delay p50 / p99 / max (beyond the 10 ms sampling interval)', `${fmt(result.eldP50!, 1)} / ${fmt(result.eldP99!, 1)} / ${fmt(result.eldMax!, 1)} ms`, 'p99 ≤ 20 ms', result.eldP99! <= 20],
   ['`/api/healthz` p50 / p99 / max', `${fmt(result.hzP50!, 1)} / ${fmt(result.hzP99!, 1)} / ${fmt(result.hzMax!, 1)} ms (${result.hzCount} probes${healthErrors ? `, ${healthErrors} errors` : ''})`, 'p99 ≤ 50, max ≤ 200', result.hzP99! <= 50 && result.hzMax! <= 200],
   [`peak RSS${result.hwmReset ? ' (VmHWM over the run)' : ' (sampled)'}`, `${fmt(result.peakRssMb!)} MB (after start-up ${fmt(startRssMb)} MB, idle after the warm-up ${fmt(idleRssMb)} MB)`, '≤ 600 MB', result.peakRssMb! <= 600],
 ];
