@@ -16,6 +16,8 @@ export interface SegmenterEvidence {
   ambiguousOutline?: number;
   /** Share of the product whose decision was close to the threshold. */
   ambiguousArea?: number;
+  /** Share of the product's outline area that was cut out as holes (see-through). */
+  holeShare?: number;
 }
 
 /** 1 at `good` (and beyond, on the good side), `floor` at `bad` (and beyond), linear in between. */
@@ -55,6 +57,9 @@ export function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): 
   }
   if (extra.ambiguousArea !== undefined) {
     checks.push({ code: 'ambiguous-area', factor: ramp(extra.ambiguousArea, 0.05, 0.25, 0.4), text: `${pct(extra.ambiguousArea)} of the cutout was a close call between product and backdrop` });
+  }
+  if (extra.holeShare !== undefined) {
+    checks.push({ code: 'mostly-holes', factor: ramp(extra.holeShare, 0.3, 0.6, 0.4), text: `${pct(extra.holeShare)} of the area inside the product's outline was cut out as see-through (a ring or a cable coil — or glass, which this segmenter cannot keep)` });
   }
   return checks;
 }

@@ -73,7 +73,7 @@ export function backdropContext(rgb: Uint8Array, width: number, height: number, 
   }
   const ev = measureEvidence(wi, surface, DEFAULT_MAX_SHADOW);
   const tex = textureMap(wi.L, w, h);
-  return { wi, backdrop: { ev, tex, texFloor: 1.5 * borderLevel(tex, w, h), devFloor: Math.max(1, 3 * ev.noise) } };
+  return { wi, backdrop: { ev, tex, texFloor: Math.max(0.15, 1.5 * borderLevel(tex, w, h)), devFloor: Math.max(1, 3 * ev.noise) } };
 }
 
 export function measureCutout(rgb: Uint8Array, alpha: Uint8Array, width: number, height: number): CutoutSignals {

@@ -49,7 +49,7 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   const nearRaw = boxMean(raw, w, h, 1);
   const nearDev = boxMean(ev.dev, w, h, 1);
   let cand: Uint8Array = new Uint8Array(m);
-  for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= o.devFloor && tex[i]! <= 1.5 * o.texFloor ? 1 : 0;
+  for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= 2 * o.devFloor && tex[i]! <= 1.5 * o.texFloor ? 1 : 0;
   // Close pinholes (noise) so a region's rim is its real border, not speckle inside it.
   cand = erode(dilate(cand, w, h, 1), w, h, 1);
   for (let i = 0; i < m; i++) if (!mask[i]) cand[i] = 0;

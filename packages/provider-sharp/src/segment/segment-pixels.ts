@@ -18,6 +18,7 @@ import { downsampleAlpha, measureSignals } from '../quality/cutout-signals.js';
 import type { DecodedImage } from '../image/decode.js';
 import { estimateBackdrop } from './backdrop-model.js';
 import { refineSurface, surfaceFromModel } from './backdrop-surface.js';
+import { boxMean } from './box-filter.js';
 import { cleanupMask } from './components.js';
 import { measureEvidence } from './evidence.js';
 import { geodesicFromBorder } from './geodesic.js';
@@ -61,7 +62,7 @@ export interface Tuning {
   /** Colour steps between neighbours forgiven as noise. */
   stepFloorAbs: number;
   stepFloorNoise: number;
-  /** Texture above k × the border's texture costs `textureWeight` per unit. */
+  /** Texture above k × the border's 95th-percentile texture costs `textureWeight` per unit. */
   textureFloor: number;
   textureWeight: number;
   /** Half-width of the full-resolution edge band, in working cells. */
@@ -73,9 +74,9 @@ export const DEFAULT_TUNING: Tuning = {
   devFloorNoise: 3,
   stepFloorAbs: 1,
   stepFloorNoise: 3,
-  textureFloor: 1.5,
+  textureFloor: 1.2,
   textureWeight: 2,
-  bandCells: 3,
+  bandCells: 4,
 };
 
 const MIN_SIDE = 32;
@@ -100,16 +101,21 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const model = estimateBackdrop(wi.rgb, w, h); // throws SEGMENT_FAILED for non-studio photos
   const surface = surfaceFromModel(model);
   const tex = textureMap(wi.L, w, h);
-  const texFloor = t.textureFloor * borderLevel(tex, w, h);
+  // Texture costs only above what the paper itself shows almost everywhere (its 95th percentile), so
+  // JPEG blocking in a shadow's gradient does not add up along a path; holes and the quality checks use
+  // the stricter "like the typical paper" level. Both have a floor: JPEG can flatten a backdrop entirely.
+  const texCost = Math.max(0.3, t.textureFloor * borderLevel(tex, w, h, 0.95));
+  const texFloor = Math.max(0.15, 1.5 * borderLevel(tex, w, h));
   let ev = measureEvidence(wi, surface, opts.maxShadow);
   const noise = ev.noise;
   const devFloor = Math.max(t.devFloorAbs, t.devFloorNoise * noise);
   const stepFloor = Math.max(t.stepFloorAbs, t.stepFloorNoise * noise);
   const land = new Float32Array(m);
+  let devNear = boxMean(ev.dev, w, h, 1); // a 3×3 mean: single noisy pixels do not add up along a path
   const distance = (sweeps: number): Float32Array => {
     for (let i = 0; i < m; i++) {
-      const d = ev.dev[i]! - devFloor;
-      const x = tex[i]! - texFloor;
+      const d = devNear[i]! - devFloor;
+      const x = tex[i]! - texCost;
       land[i] = (d > 0 ? d : 0) + (x > 0 ? x * t.textureWeight : 0);
     }
     return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold }, sweeps);
@@ -121,6 +127,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   for (let i = 0; i < m; i++) sure[i] = D[i]! < 0.5 && ev.darker[i]! < devFloor ? 1 : 0;
   refineSurface(surface, wi, sure);
   ev = measureEvidence(wi, surface, opts.maxShadow);
+  devNear = boxMean(ev.dev, w, h, 1);
   D = distance(6);
   const tBackdrop = performance.now();
 
@@ -158,6 +165,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const quality = scoreSignals(signals, {
     ambiguousOutline: edge.byMask / Math.max(1, edge.byMask + edge.byColour),
     ambiguousArea: close / Math.max(1, product),
+    holeShare: holeResult.area / Math.max(1, product + holeResult.area),
   });
   const tQuality = performance.now();
   return {

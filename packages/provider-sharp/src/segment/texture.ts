@@ -10,8 +10,8 @@ export function textureMap(L: Float32Array, w: number, h: number): Float32Array 
   return boxMean(m3, w, h, 1);
 }
 
-/** Median texture along the frame (4-pixel band): the backdrop's own level. */
-export function borderLevel(map: Float32Array, w: number, h: number): number {
+/** A quantile (default the median) of a map along the frame (4-pixel band): the backdrop's own level. */
+export function borderLevel(map: Float32Array, w: number, h: number, quantile = 0.5): number {
   const band = Math.min(4, (Math.min(w, h) / 4) | 0);
   const v: number[] = [];
   for (let y = 0; y < h; y++) {
@@ -19,5 +19,5 @@ export function borderLevel(map: Float32Array, w: number, h: number): number {
     for (let x = 0; x < w; x++) if (edgeRow || x < band || x >= w - band) v.push(map[y * w + x]!);
   }
   v.sort((a, b) => a - b);
-  return v[v.length >> 1] ?? 0;
+  return v[Math.min(v.length - 1, Math.floor(v.length * quantile))] ?? 0;
 }
