@@ -29,7 +29,7 @@ export interface StudioSegmenterOptions {
   workingPixels?: number;
   /** Refuse photos over this many pixels (INVALID_INPUT). Default 50 MP. */
   maxPixels?: number;
-  /** zlib level of the PNG cutout, 0..9. Default 2: least CPU to encode + decode, ~18 % larger than 6 (bench/results/sharp.md). */
+  /** zlib level of the PNG cutout, 0..9. Default 2: least CPU to encode + decode, ~10 % larger than 6 (bench/results/sharp.md). */
   pngCompressionLevel?: number;
 }
 
