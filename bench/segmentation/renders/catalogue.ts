@@ -100,6 +100,13 @@ const greyBox = (w: number, h: number): string => `
   <polygon points="${w * 0.62},${h * 0.4} ${w * 0.7},${h * 0.3} ${w * 0.7},${h * 0.72} ${w * 0.62},${h * 0.82}" fill="#c4c5c9"/>
   <text x="${w * 0.45}" y="${h * 0.63}" font-family="sans-serif" font-size="${w * 0.04}" text-anchor="middle" fill="#8b8d93">FRAGILE</text>`;
 
+/** Notebook lying flat, top light: a soft drop shadow down-right, a white label on a blue cover. */
+const notebook = (w: number, h: number): string => `
+  <rect x="${w * 0.3}" y="${h * 0.22}" width="${w * 0.38}" height="${h * 0.56}" rx="${w * 0.01}" fill="#1f4e8c"/>
+  <rect x="${w * 0.3}" y="${h * 0.22}" width="${w * 0.035}" height="${h * 0.56}" fill="#163a69"/>
+  <rect x="${w * 0.4}" y="${h * 0.34}" width="${w * 0.2}" height="${h * 0.1}" rx="4" fill="#f4f4f2"/>
+  <text x="${w * 0.5}" y="${h * 0.4}" font-family="sans-serif" font-size="${w * 0.03}" text-anchor="middle" fill="#1f4e8c">NOTES</text>`;
+
 const base = { falloff: 0.07, noise: 1.8, jpegQuality: 90 } as const;
 
 /** The benchmark's renders (800×600 or 600×800). */
@@ -113,5 +120,6 @@ export const RENDERS: RenderSpec[] = [
   { ...base, id: 'r-glass-w', categories: ['glass', 'transparent', 'standing', 'white-backdrop'], width: 600, height: 800, backdrop: [244, 244, 244], shadow: 'contact', shadowStrength: 0.12, svg: glass, silhouette: glassSilhouette, seed: 107 },
   { ...base, id: 'r-headphones-d', categories: ['dark-product', 'hole', 'thin-parts', 'standing', 'dark-backdrop'], width: 800, height: 600, backdrop: [70, 70, 72], shadow: 'contact', shadowStrength: 0.2, svg: headphones, seed: 108, noise: 2.2 },
   { ...base, id: 'r-backpack-w', categories: ['colourful', 'hole', 'thin-parts', 'standing', 'white-backdrop'], width: 600, height: 800, backdrop: [243, 243, 242], shadow: 'contact', shadowStrength: 0.25, svg: backpack, seed: 109 },
+  { ...base, id: 'r-notebook-flat-w', categories: ['colourful', 'white-logo', 'flat-lay', 'white-backdrop'], width: 800, height: 600, backdrop: [245, 245, 244], shadow: 'drop', shadowStrength: 0.25, svg: notebook, seed: 111 },
   { ...base, id: 'r-grey-box-w', categories: ['light-product', 'print', 'standing', 'white-backdrop'], width: 800, height: 600, backdrop: [246, 246, 246], shadow: 'contact', shadowStrength: 0.2, svg: greyBox, seed: 110 },
 ];

@@ -14,6 +14,7 @@ export {
 export { placeProduct, shadowGeometry, type Box } from './composite/layout.js';
 export { decodeImage, inspectImage, flattenRgba, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageInfo } from './image/decode.js';
 export { rgbToLab, deltaE } from './color/lab.js';
+export { assessCutout, type SegmenterEvidence } from './quality/assess-cutout.js';
 export { createPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget, type PixelBudgetOptions, type PixelBudgetStats } from './budget/pixel-budget.js';
 export { createImagePool, sharedImagePool, type ImagePool, type ImagePoolOptions, type ImagePoolStats } from './pool/image-pool.js';
 export { createSharpQualityGate, type SharpQualityGateOptions } from './gate/sharp-quality-gate.js';

@@ -48,7 +48,7 @@ export function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): 
       { code: 'edges-outside', factor: ramp(s.edgesOutside, 0.1, 0.3, 0.2), text: `strong edges outside the cutout (${s.edgesOutside.toFixed(2)} per outline pixel): part of the product is probably missing` },
       { code: 'colour-outside', factor: ramp(s.colourOutside, 0.02, 0.15, 0.2), text: `${pct(s.colourOutside)} (of the cutout's area) of clearly non-backdrop colour left outside the cutout` },
       { code: 'salient-outside', factor: ramp(s.salientRatio, 1.2, 2, 0.3), text: `what stands out from the backdrop spans ${s.salientRatio.toFixed(1)}× the cutout's box: the cutout is smaller than the product` },
-      { code: 'unsupported-outline', factor: ramp(s.unsupported, 0.1, 0.3, 0.3), text: `${pct(s.unsupported)} of the outline runs through flat colour, not along an edge of the photo` },
+      { code: 'unsupported-outline', factor: ramp(s.unsupported, 0.1, 0.2, 0.3), text: `${pct(s.unsupported)} of the outline runs through flat colour, not along an edge of the photo` },
       { code: 'shadow-inside', factor: ramp(s.shadowInside, 0.01, 0.04, 0.4), text: `${pct(s.shadowInside)} of the cutout looks like floor shadow (backdrop hue, darker, smooth)` },
     );
   }

@@ -165,7 +165,10 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
     signals.salientRatio = ((ux1 - ux0 + 1) * (uy1 - uy0 + 1)) / ((mx1 - mx0 + 1) * (my1 - my0 + 1));
   }
 
-  // Outline support: an image edge within one pixel of the outline.
+  // Outline support: an image edge within one pixel of the outline — and not a shadow's ramp: where the
+  // pixels just inside and 2 px outside both look like backdrop in shadow (backdrop hue, darker, smooth),
+  // the outline cuts through a shadow however steep its fall-off is.
+  const shadowy = (i: number): boolean => ev.dev[i]! <= devFloor && ev.darker[i]! > devFloor && tex[i]! <= texFloor;
   let unsupported = 0;
   const unsupportedMap = new Uint8Array(m);
   for (let y = 0; y < h; y++) {
@@ -177,7 +180,14 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
         const xx = x + dx, yy = y + dy;
         if (xx >= 0 && yy >= 0 && xx < w && yy < h && grad[yy * w + xx]! > g) g = grad[yy * w + xx]!;
       }
-      if (g < weak) { unsupported++; unsupportedMap[i] = 1; }
+      let throughShadow = false;
+      if (shadowy(i)) {
+        for (const [dx, dy] of [[-1, 0], [1, 0], [0, -1], [0, 1]] as const) {
+          const xx = x + 2 * dx, yy = y + 2 * dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h && !mask[y * w + x + dx + dy * w] && shadowy(yy * w + xx)) throughShadow = true;
+        }
+      }
+      if (g < weak || throughShadow) { unsupported++; unsupportedMap[i] = 1; }
     }
   }
   signals.unsupported = unsupported / Math.max(1, perimeter);
@@ -186,7 +196,7 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   const reach = dilate(unsupportedMap, w, h, 8);
   let shadowLike = 0;
   for (let i = 0; i < m; i++) {
-    if (mask[i] && reach[i] && ev.dev[i]! <= devFloor && ev.darker[i]! > devFloor && tex[i]! <= texFloor) shadowLike++;
+    if (mask[i] && reach[i] && shadowy(i)) shadowLike++;
   }
   signals.shadowInside = shadowLike / area;
   return signals;

@@ -117,7 +117,7 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
   const goodShare = goodCount / segs.length;
   if (goodShare < opts.minGoodShare || jumps > 2) {
     throw segmentFailed(
-      `background not uniform (${Math.round(goodShare * 100)}% of the border is a clean backdrop, ${jumps} colour steps); use an AI segmenter for this photo`,
+      `background not uniform (${Math.round(goodShare * 100)}% of the border is a clean backdrop, ${jumps} colour steps); use a hosted AI segmenter for this photo`,
       { goodShare, jumps },
     );
   }

@@ -146,7 +146,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   for (let i = 0; i < n; i++) if (rgba[i * 4 + 3]! >= 128) foreground++;
   const coverage = foreground / n;
   if (coverage < 0.001) throw segmentFailed('no product found: the photo is all backdrop');
-  if (coverage > 0.97) throw segmentFailed('no backdrop found around the product; use an AI segmenter for this photo');
+  if (coverage > 0.97) throw segmentFailed('no backdrop found around the product; use a hosted AI segmenter for this photo');
   if (img.alpha) {
     const a = img.alpha;
     for (let i = 0; i < n; i++) rgba[i * 4 + 3] = Math.round((rgba[i * 4 + 3]! * a[i]!) / 255);
