@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { sharedImagePool } from '@jobkit/provider-sharp';
 
 export interface ProbeSample {
   cpuUs: number;
@@ -22,6 +23,8 @@ export interface ProbeSample {
   arrayBuffersMb: number;
   /** Main thread: time spent running (not waiting in the event loop) since the reset, ms. */
   mainActiveMs: number;
+  /** The sharp providers' shared image pool (the reference server uses it): tasks running and waiting now. */
+  pool: { running: number; waiting: number; inUse: number };
 }
 
 const RESOLUTION_MS = 10;
@@ -58,6 +61,7 @@ process.on('message', (msg: { type?: string; id?: number }) => {
       heapMb: process.memoryUsage().heapUsed / 1048576,
       arrayBuffersMb: process.memoryUsage().arrayBuffers / 1048576,
       mainActiveMs: performance.eventLoopUtilization(elu0).active,
+      pool: (({ running, waiting, inUse }) => ({ running, waiting, inUse }))(sharedImagePool().stats()),
     };
     process.send?.({ type: 'probe', id: msg.id, sample });
   }
