@@ -86,7 +86,7 @@ function fit(mono: Float64Array, res: Float64Array, count: number): Float64Array
  */
 export function refineSurface(surface: BackdropSurface, img: { width: number; height: number; L: Float32Array; A: Float32Array; B: Float32Array }, use: Uint8Array): void {
   const { width: w, height: h } = img;
-  const stride = Math.max(1, Math.round(Math.sqrt((w * h) / 40_000)));
+  const stride = Math.max(1, Math.round(Math.sqrt((w * h) / 12_000))); // ~12 000 samples are plenty for 10 coefficients
   const su = 2 / Math.max(1, w - 1), sv = 2 / Math.max(1, h - 1);
   const idx: number[] = [];
   for (let y = 0; y < h; y += stride) for (let x = 0; x < w; x += stride) if (use[y * w + x]) idx.push(y * w + x);

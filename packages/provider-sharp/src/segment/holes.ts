@@ -35,6 +35,8 @@ export interface HoleResult {
 const STRICT_SHARE = 0.3;
 const RIM_SUPPORT = 0.6;
 const OUTSIDE_GAP = 3;
+/** The candidates stop a pixel or two short of the product's edge (texture and averaging windows). */
+const RIM_REACH = 4;
 
 /** Clears, in `mask` (1 = product), the enclosed regions that continue the backdrop. */
 export function findHoles(mask: Uint8Array, img: WorkingImage, surface: BackdropSurface, ev: Evidence, tex: Float32Array, o: HoleOptions): HoleResult {
@@ -62,9 +64,10 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   const nearOutside = dilate(outside, w, h, OUTSIDE_GAP);
   const touchesOutside = new Uint8Array(comp.count + 1);
   for (let i = 0; i < m; i++) if (comp.labels[i] && nearOutside[i]) touchesOutside[comp.labels[i]!] = 1;
-  // The candidates stop a pixel or two short of the product's edge (texture and averaging windows), so
-  // the rim looks for the edge within 4 pixels.
-  const edgeNear = maxFilter(stepMap(img), w, h, 4);
+  let possible = 0;
+  for (let c = 1; c <= comp.count; c++) if (comp.areas[c]! >= minArea && !comp.touchesBorder[c] && !touchesOutside[c]) possible++;
+  if (!possible) return { holes: 0, area: 0 };
+  const nb = new Int32Array(4);
   // Islands inside a region (a JPEG block off by a little) are not its rim: an island is a non-candidate
   // part that touches exactly one region and not the frame.
   const rest = labelComponents(cand, w, h, 0);
@@ -75,7 +78,9 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
       const i = y * w + x;
       const k = rest.labels[i]!;
       if (!k || encloser[k] === -1) continue;
-      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]) {
+      neighbours(i, w, m, nb);
+      for (let q = 0; q < 4; q++) {
+        const j = nb[q]!;
         const c = j >= 0 ? comp.labels[j]! : 0;
         if (!c) continue;
         if (encloser[k] === 0) encloser[k] = c;
@@ -99,10 +104,12 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
       if (nearRaw[i]! <= o.devFloor) strict[c] = strict[c]! + 1;
       texSum[c] = texSum[c]! + tex[i]!;
       // Rim: this pixel's 4-neighbours outside the region; is there a product edge within one step?
-      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]) {
+      neighbours(i, w, m, nb);
+      for (let q = 0; q < 4; q++) {
+        const j = nb[q]!;
         if (j < 0 || comp.labels[j] === c || encloser[rest.labels[j]!] === c) continue;
         rim[c] = rim[c]! + 1;
-        if (edgeNear[j]! >= o.edgeStep) rimEdge[c] = rimEdge[c]! + 1;
+        if (edgeWithin(img, j, RIM_REACH, o.edgeStep)) rimEdge[c] = rimEdge[c]! + 1;
       }
     }
   }
@@ -127,14 +134,24 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   for (let step = 0; step < 4 && frontier.length; step++) {
     const next: number[] = [];
     for (const i of frontier) {
-      const x = i % w;
-      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i >= w ? i - w : -1, i < m - w ? i + w : -1]) {
+      neighbours(i, w, m, nb);
+      for (let q = 0; q < 4; q++) {
+        const j = nb[q]!;
         if (j >= 0 && mask[j] && ev.dev[j]! <= growTol && deltaE(img, i, j) < o.edgeStep) { mask[j] = 0; next.push(j); area++; }
       }
     }
     frontier = next;
   }
   return { holes, area };
+}
+
+/** Writes the 4-neighbours of pixel i (or -1 off the frame) into nb. */
+function neighbours(i: number, w: number, m: number, nb: Int32Array): void {
+  const x = i % w;
+  nb[0] = x > 0 ? i - 1 : -1;
+  nb[1] = x < w - 1 ? i + 1 : -1;
+  nb[2] = i >= w ? i - w : -1;
+  nb[3] = i < m - w ? i + w : -1;
 }
 
 /** Smallest region taken as a hole: 0.005 % of the working image, at least 12 pixels. */
@@ -145,35 +162,21 @@ function deltaE(img: WorkingImage, i: number, j: number): number {
   return Math.sqrt(dl * dl + da * da + db * db);
 }
 
-/** Largest colour step from each pixel to its right or lower neighbour. */
-function stepMap(img: WorkingImage): Float32Array {
+/** Whether a colour step of at least `step` (to a right or lower neighbour) lies within r pixels of pixel i. */
+function edgeWithin(img: WorkingImage, i: number, r: number, step: number): boolean {
   const { width: w, height: h } = img;
-  const g = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      g[i] = Math.max(x < w - 1 ? deltaE(img, i, i + 1) : 0, y < h - 1 ? deltaE(img, i, i + w) : 0);
+  const cx = i % w, cy = (i / w) | 0;
+  const s2 = step * step;
+  for (let y = Math.max(0, cy - r); y <= Math.min(h - 2, cy + r); y++) {
+    for (let x = Math.max(0, cx - r); x <= Math.min(w - 2, cx + r); x++) {
+      const k = y * w + x;
+      if (deltaE2(img, k, k + 1) >= s2 || deltaE2(img, k, k + w) >= s2) return true;
     }
   }
-  return g;
+  return false;
 }
 
-/** Maximum over a (2r+1)² square, separable. */
-function maxFilter(src: Float32Array, w: number, h: number, r: number): Float32Array {
-  const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) v = Math.max(v, src[y * w + k]!);
-      tmp[y * w + x] = v;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) v = Math.max(v, tmp[k * w + x]!);
-      out[y * w + x] = v;
-    }
-  }
-  return out;
+function deltaE2(img: WorkingImage, i: number, j: number): number {
+  const dl = img.L[i]! - img.L[j]!, da = img.A[i]! - img.A[j]!, db = img.B[i]! - img.B[j]!;
+  return dl * dl + da * da + db * db;
 }

@@ -25,7 +25,7 @@ export interface StudioSegmenterOptions {
   shadowTolerance?: number;
   /** Minimum half-width, in photo pixels, of the band along the outline that is re-decided at full resolution. Default: 3 working cells. */
   edgeRadius?: number;
-  /** Pixels the decision is made at (the photo is box-averaged down by an integer factor to about this). Default 600 000. */
+  /** Pixels the decision is made at (the photo is box-averaged down by an integer factor to about this). Default 500 000 (a 2 MP photo is decided at 0.48 MP, a 12 MP one at 0.48 MP). */
   workingPixels?: number;
   /** Refuse photos over this many pixels (INVALID_INPUT). Default 50 MP. */
   maxPixels?: number;
@@ -50,7 +50,7 @@ export function resolveSegmenterOptions(opts: StudioSegmenterOptions): ResolvedO
     threshold: requireNumber(opts.threshold ?? 3, 'threshold', 0.5, 50),
     maxShadow: requireNumber(opts.maxShadow ?? (tolerance === 0 ? 0 : DEFAULT_MAX_SHADOW), 'maxShadow', 0, 0.9),
     edgeRadius: opts.edgeRadius === undefined ? undefined : requireInt(opts.edgeRadius, 'edgeRadius', 1, 64),
-    workingPixels: requireInt(opts.workingPixels ?? 600_000, 'workingPixels', 50_000, 8_000_000),
+    workingPixels: requireInt(opts.workingPixels ?? 500_000, 'workingPixels', 50_000, 8_000_000),
     maxPixels: requireInt(opts.maxPixels ?? DEFAULT_MAX_PIXELS, 'maxPixels', 1024, 200_000_000),
     pngCompressionLevel: requireInt(opts.pngCompressionLevel ?? 2, 'pngCompressionLevel', 0, 9),
   };
