@@ -9,18 +9,40 @@
  * Paths that wind back and forth more than `maxSweeps` times are approximated from above.
  */
 
+/** Cost of the step between each pixel and its neighbour to the right (E), below (S), below-right (SE), below-left (SW). */
+export interface StepCosts {
+  E: Float32Array;
+  S: Float32Array;
+  SE: Float32Array;
+  SW: Float32Array;
+}
+
+/** Step costs: the colour difference (ΔE) above `floor` (noise), times `weight`. Computed once per photo. */
+export function stepCosts(img: { width: number; height: number; L: Float32Array; A: Float32Array; B: Float32Array }, floor: number, weight: number): StepCosts {
+  const one = (dx: number, dy: number): Float32Array => {
+    const { width: w, height: h, L, A, B } = img;
+    const out = new Float32Array(w * h);
+    const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
+    const off = dy * w + dx;
+    for (let y = 0; y < h - dy; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = y * w + x, j = i + off;
+        const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
+        const e = Math.sqrt(dl * dl + da * da + db * db) - floor;
+        out[i] = e > 0 ? e * weight : 0;
+      }
+    }
+    return out;
+  };
+  return { E: one(1, 0), S: one(0, 1), SE: one(1, 1), SW: one(-1, 1) };
+}
+
 export interface GeodesicCosts {
   width: number;
   height: number;
-  L: Float32Array;
-  A: Float32Array;
-  B: Float32Array;
+  steps: StepCosts;
   /** Per-pixel cost of landing on the pixel (≥ 0). */
   land: Float32Array;
-  /** Colour steps (ΔE) below this are noise and cost nothing. */
-  stepFloor: number;
-  /** Weight of a colour step above the floor. */
-  stepWeight: number;
   /** Start value of each frame pixel. */
   seed: Float32Array;
   /**
@@ -32,28 +54,46 @@ export interface GeodesicCosts {
   threshold: number;
 }
 
-/** Edge cost between pixel i and its neighbour at offset (dx, dy), for every i (0 where out of frame). */
-function edgeCosts(c: GeodesicCosts, dx: number, dy: number): Float32Array {
-  const { width: w, height: h, L, A, B, stepFloor: g0, stepWeight: ws } = c;
-  const out = new Float32Array(w * h);
-  const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
-  const off = dy * w + dx;
-  for (let y = 0; y < h - dy; y++) {
-    for (let x = x0; x < x1; x++) {
-      const i = y * w + x, j = i + off;
-      const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
-      const e = Math.sqrt(dl * dl + da * da + db * db) - g0;
-      out[i] = e > 0 ? e * ws : 0;
+/**
+ * The pixels reached from the frame at no cost at all (free steps onto free pixels): certainly backdrop.
+ * One breadth-first pass; used to pick the pixels the backdrop surface is refitted on.
+ */
+export function freeFromBorder(width: number, height: number, steps: StepCosts, land: Float32Array): Uint8Array {
+  const w = width, h = height, n = w * h;
+  const { E, S, SE, SW } = steps;
+  const seen = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let head = 0, tail = 0;
+  const visit = (j: number, step: number): void => {
+    if (!seen[j] && step === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
+  };
+  for (let i = 0; i < n; i++) {
+    const x = i % w;
+    if ((i < w || i >= n - w || x === 0 || x === w - 1) && land[i] === 0) { seen[i] = 1; queue[tail++] = i; }
+  }
+  while (head < tail) {
+    const i = queue[head++]!;
+    const x = i % w;
+    if (x < w - 1) visit(i + 1, E[i]!);
+    if (x > 0) visit(i - 1, E[i - 1]!);
+    if (i < n - w) {
+      visit(i + w, S[i]!);
+      if (x < w - 1) visit(i + w + 1, SE[i]!);
+      if (x > 0) visit(i + w - 1, SW[i]!);
+    }
+    if (i >= w) {
+      visit(i - w, S[i - w]!);
+      if (x > 0) visit(i - w - 1, SE[i - w - 1]!);
+      if (x < w - 1) visit(i - w + 1, SW[i - w + 1]!);
     }
   }
-  return out;
+  return seen;
 }
 
 export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Array {
   const { width: w, height: h, land } = c;
   const n = w * h;
-  // Edge to the right (E), below (S), below-right (SE), below-left (SW) of each pixel.
-  const E = edgeCosts(c, 1, 0), S = edgeCosts(c, 0, 1), SE = edgeCosts(c, 1, 1), SW = edgeCosts(c, -1, 1);
+  const { E, S, SE, SW } = c.steps;
   const D = new Float32Array(n).fill(c.cap);
   for (let i = 0; i < n; i++) {
     const x = i % w;

@@ -21,7 +21,7 @@ import { refineSurface, surfaceFromModel } from './backdrop-surface.js';
 import { boxMean } from './box-filter.js';
 import { cleanupMask } from './components.js';
 import { measureEvidence } from './evidence.js';
-import { geodesicFromBorder } from './geodesic.js';
+import { freeFromBorder, geodesicFromBorder, stepCosts } from './geodesic.js';
 import { findHoles } from './holes.js';
 import type { ResolvedOptions } from './options.js';
 import { borderLevel, textureMap } from './texture.js';
@@ -112,23 +112,24 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const stepFloor = Math.max(t.stepFloorAbs, t.stepFloorNoise * noise);
   const land = new Float32Array(m);
   let devNear = boxMean(ev.dev, w, h, 1); // a 3×3 mean: single noisy pixels do not add up along a path
-  const distance = (sweeps: number): Float32Array => {
+  const steps = stepCosts(wi, stepFloor, 1);
+  const landCosts = (): void => {
     for (let i = 0; i < m; i++) {
       const d = devNear[i]! - devFloor;
       const x = tex[i]! - texCost;
       land[i] = (d > 0 ? d : 0) + (x > 0 ? x * t.textureWeight : 0);
     }
-    return geodesicFromBorder({ width: w, height: h, L: wi.L, A: wi.A, B: wi.B, land, stepFloor, stepWeight: 1, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold }, sweeps);
   };
-  // A first, rough pass (one sweep each way) is enough to find backdrop for the surface refit.
-  let D = distance(1);
-  // Refit the backdrop surface on what is clearly backdrop (reached for free, not in shadow), then redo.
-  const sure = new Uint8Array(m);
-  for (let i = 0; i < m; i++) sure[i] = D[i]! < 0.5 && ev.darker[i]! < devFloor ? 1 : 0;
+  landCosts();
+  // Refit the backdrop surface on what is certainly backdrop (reached from the frame for free, not in
+  // shadow), then measure again.
+  const sure = freeFromBorder(w, h, steps, land);
+  for (let i = 0; i < m; i++) if (ev.darker[i]! >= devFloor) sure[i] = 0;
   refineSurface(surface, wi, sure);
   ev = measureEvidence(wi, surface, opts.maxShadow);
   devNear = boxMean(ev.dev, w, h, 1);
-  D = distance(6);
+  landCosts();
+  const D = geodesicFromBorder({ width: w, height: h, steps, land, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold });
   const tBackdrop = performance.now();
 
   const maskW = new Uint8Array(m);
