@@ -1,6 +1,6 @@
 /**
- * The photos the segmentation benchmark runs on: the labelled studio set (outside the repository; see
- * docs/segmentation-eval.md for where it comes from) and this repository's own procedural renders.
+ * The photos the segmentation benchmark runs on: the labelled studio set (kept outside the repository; see
+ * bench/segmentation/README.md for where it comes from) and this repository's own procedural renders.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -21,7 +21,7 @@ export interface EvalPhoto {
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../..');
 
-/** Where the studio set lives: JOBKIT_EVAL_DIR, else ../shared/eval/studio-set next to the repository. */
+/** Where the studio set lives: JOBKIT_EVAL_DIR, else the workspace's shared evaluation folder (README.md). */
 export function studioSetDir(): string | null {
   const dir = process.env.JOBKIT_EVAL_DIR ?? resolve(REPO_ROOT, '../shared/eval/studio-set');
   return existsSync(join(dir, 'manifest.json')) ? dir : null;

@@ -4,9 +4,8 @@
  *
  *   npx tsx --conditions=@jobkit/source bench/segmentation/run.ts [--only id,id] [--no-write] [--no-12mp]
  *
- * The studio set lives outside the repository (JOBKIT_EVAL_DIR, default ../shared/eval/studio-set next to
- * the repository root; see docs/segmentation-eval.md); without it only the renders run, and the report
- * says so. Per photo and per category: IoU, boundary F-score (2 px), whether enclosed holes stay
+ * The studio set is kept outside the repository (JOBKIT_EVAL_DIR; see bench/segmentation/README.md);
+ * without it only the renders run, and the report says so. Per photo and per category: IoU, boundary F-score (2 px), whether enclosed holes stay
  * background, the quality gate's score (held = below DEFAULT_REVIEW_MIN_SCORE), CPU and wall ms per MP.
  * Then CPU ms/MP on 12 MP (4000×3000) versions of a few photos. Writes bench/results/segmentation.md.
  */
@@ -126,7 +125,7 @@ out('```');
 out();
 out(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared machine: wall times are inflated, CPU times less so; compare the two algorithms of the same run).`);
 out();
-out(`Photos: ${evalDir ? `the labelled studio set (${rows.filter((r) => r.photo.set === 'studio-set').length} photos: real product cut-outs from Saleor's BSD-3-Clause sample data on synthetic studio backdrops with ground-truth masks; see docs/segmentation-eval.md)` : '**studio set not found** (set JOBKIT_EVAL_DIR) — renders only'} and ${rows.filter((r) => r.photo.set === 'renders').length} procedural renders (bench/segmentation/renders, MIT). "0.1" is the released algorithm (bench/segmentation/baseline), "new" the current one. IoU and boundary F (2 px tolerance) against alpha ≥ 128; **held** = the quality gate scores below ${DEFAULT_REVIEW_MIN_SCORE} (or the segmenter refused the photo): such a cut waits in REVIEW or goes to the hosted segmenter. The 0.1 cuts are scored by the same gate (assessCutout) a hosted segmenter's cut gets.`);
+out(`Photos: ${evalDir ? `the labelled studio set (${rows.filter((r) => r.photo.set === 'studio-set').length} photos: real product cut-outs from Saleor's BSD-3-Clause sample data on synthetic studio backdrops with ground-truth masks; see bench/segmentation/README.md)` : '**studio set not found** (set JOBKIT_EVAL_DIR) — renders only'} and ${rows.filter((r) => r.photo.set === 'renders').length} procedural renders (bench/segmentation/renders, MIT). "0.1" is the released algorithm (bench/segmentation/baseline), "new" the current one. IoU and boundary F (2 px tolerance) against alpha ≥ 128; **held** = the quality gate scores below ${DEFAULT_REVIEW_MIN_SCORE} (or the segmenter refused the photo): such a cut waits in REVIEW or goes to the hosted segmenter. The 0.1 cuts are scored by the same gate (assessCutout) a hosted segmenter's cut gets.`);
 out();
 out('## Targets');
 out();
