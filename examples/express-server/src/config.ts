@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_REVIEW_MIN_SCORE, REVIEW_POLICIES, invalidInput, type ReviewPolicy } from 'jobkit';
+import { DEFAULT_REVIEW_MIN_SCORE, DERIVATIVE_FORMATS, REVIEW_POLICIES, invalidInput, type DerivativeFormat, type ReviewPolicy } from 'jobkit';
 
 export type Env = Record<string, string | undefined>;
 
@@ -33,7 +33,11 @@ const envSchema = z.object({
   IMAGE_MAX_PER_SKU: positiveInt.optional(),
   JOBKIT_ALLOW_PRIVATE_IMAGE_URLS: flag.optional(),
   JOBKIT_WORKER: flag.optional(),
-  JOBKIT_WORKER_CONCURRENCY: positiveInt.max(64).default(2),
+  // Jobs in flight; the image pool's pixel budget (not this number) bounds memory, so twice the cores keeps it busy.
+  JOBKIT_WORKER_CONCURRENCY: positiveInt.max(64).default(4),
+  JOBKIT_DERIVATIVE_FORMATS: list.pipe(z.array(z.enum(DERIVATIVE_FORMATS))).optional(),
+  JOBKIT_IMAGE_THREADS: positiveInt.max(256).optional(),
+  JOBKIT_IMAGE_MAX_PIXELS: positiveInt.optional(),
   JOBKIT_AUTO_START: flag.optional(),
   JOBKIT_DAILY_BUDGET_USD: z.coerce.number().min(0).optional(),
   JOBKIT_REVIEW: z.string().trim().toLowerCase().pipe(z.enum(REVIEW_POLICIES)).default('doubtful'),
@@ -65,6 +69,11 @@ export interface Config {
   allowPrivateImageUrls: boolean;
   worker: boolean;
   workerConcurrency: number;
+  /** Hero / product-page derivatives to write, per format (none by default: Shopify's CDN resizes and converts). */
+  derivativeFormats: DerivativeFormat[];
+  /** Image worker threads (default: the cores) and their pixel budget (default 24 MP). */
+  imageThreads: number | undefined;
+  imageMaxPixels: number | undefined;
   /** Webhook jobs are created QUEUED (default, whether or not this process runs a worker); false = they wait in NEW. */
   autoStart: boolean;
   dailyBudgetUsd: number | undefined;
@@ -115,6 +124,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowPrivateImageUrls: e.JOBKIT_ALLOW_PRIVATE_IMAGE_URLS ?? false,
     worker,
     workerConcurrency: e.JOBKIT_WORKER_CONCURRENCY,
+    derivativeFormats: [...new Set(e.JOBKIT_DERIVATIVE_FORMATS ?? [])],
+    imageThreads: e.JOBKIT_IMAGE_THREADS,
+    imageMaxPixels: e.JOBKIT_IMAGE_MAX_PIXELS,
     // Not tied to this process's worker: a webhook that lands on an API-only replica must still create a job
     // any worker sharing the database can claim. Off only for an external driver that starts jobs itself.
     autoStart: e.JOBKIT_AUTO_START ?? true,

@@ -129,7 +129,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       objectsName = 'local files';
     }
 
-    const sharp = createSharpProviders();
+    const sharp = createSharpProviders({
+      compositor: { derivatives: { formats: config.derivativeFormats } },
+      ...(config.imageThreads !== undefined ? { threads: config.imageThreads } : {}),
+      ...(config.imageMaxPixels !== undefined ? { maxPixels: config.imageMaxPixels } : {}),
+    });
     // Scores every cutout that comes without a quality of its own (hosted cuts): the review hold judges them too.
     const { qualityGate } = sharp;
     let segmenter: Segmenter = sharp.segmenter;

@@ -36,9 +36,23 @@ describe('loadConfig', () => {
       production: false,
       review: 'doubtful',
       reviewMinScore: DEFAULT_REVIEW_MIN_SCORE,
+      workerConcurrency: 4,
+      derivativeFormats: [],
+      imageThreads: undefined,
+      imageMaxPixels: undefined,
     });
     expect(publicOrigin(c, 4000)).toBe('http://127.0.0.1:4000');
     expect(publicOrigin({ ...c, host: '0.0.0.0' }, 81)).toBe('http://127.0.0.1:81');
+  });
+
+  it('image settings: derivative formats opt-in, pool threads and pixel budget', () => {
+    expect(loadConfig({ JOBKIT_DERIVATIVE_FORMATS: 'webp, avif,webp', JOBKIT_IMAGE_THREADS: '3', JOBKIT_IMAGE_MAX_PIXELS: '50000000' })).toMatchObject({
+      derivativeFormats: ['webp', 'avif'],
+      imageThreads: 3,
+      imageMaxPixels: 50_000_000,
+    });
+    expect(fieldOf(() => loadConfig({ JOBKIT_DERIVATIVE_FORMATS: 'webp,heic' }))).toBe('JOBKIT_DERIVATIVE_FORMATS');
+    expect(fieldOf(() => loadConfig({ JOBKIT_IMAGE_THREADS: '0' }))).toBe('JOBKIT_IMAGE_THREADS');
   });
 
   it('reads every variable, with the seed alias and comma-separated rotation lists', () => {
