@@ -147,7 +147,7 @@ export async function renderStudioPhoto(index: number): Promise<Buffer> {
   for (let i = 0; i < px.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     const v = px[i]! + table[s >>> 16]!;
-    px[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    px[i] = v < 0 ? 0 : Math.min(v , 255);
   }
   return sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
 }

@@ -136,7 +136,10 @@ export async function pgBossSystem(url: string): Promise<QueueSystem> {
     create: (keys, c) =>
       parallel(keys, c, (k) => {
         let id = ids.get(k);
-        if (!id) ids.set(k, (id = randomUUID()));
+        if (!id) {
+          id = randomUUID();
+          ids.set(k, id);
+        }
         return boss.send(queue, { k }, { id });
       }),
     async seed(n) {

@@ -26,7 +26,7 @@ export function withBusyRetrySync<T>(retries: number, fn: () => T): T {
 
 /** Refuses a path we could only open read-only, before SQLite silently falls back to a read-only handle. */
 function checkFile(filename: string): void {
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(filename);
   } catch {

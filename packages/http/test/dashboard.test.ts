@@ -240,7 +240,7 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
   });
 
   it('sessions expire; the overview JSON carries a fingerprint that changes with the jobs', async () => {
-    const { base, fetch, service, clock, createJob } = await start(t, { sessionTtlMs: 60_000 });
+    const { base, fetch, clock, createJob } = await start(t, { sessionTtlMs: 60_000 });
     const { cookie } = await login(fetch, base);
     const first = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number };
     expect(first.total).toBe(0);

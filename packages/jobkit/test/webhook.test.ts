@@ -36,7 +36,7 @@ describe('Standard Webhooks', () => {
   });
 
   it('rejects a changed body, wrong secret, missing / malformed headers and stale or future timestamps', () => {
-    expect(reason(() => verifyWebhook({ body: body + ' ', headers, secrets: secret, scheme, now }))).toBe('mismatch');
+    expect(reason(() => verifyWebhook({ body: `${body} `, headers, secrets: secret, scheme, now }))).toBe('mismatch');
     expect(reason(() => verifyWebhook({ body, headers, secrets: 'whsec_b2xkc2VjcmV0', scheme, now }))).toBe('mismatch');
     expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-signature': undefined }, secrets: secret, scheme, now }))).toBe('missing_header');
     expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-signature': 'v2,abc' }, secrets: secret, scheme, now }))).toBe('malformed_header');

@@ -172,7 +172,7 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   const restoreKept = async (ids: string[]): Promise<void> => {
     for (const id of ids) {
       const p = await findPrediction(id);
-      if (!p || p.status !== 'succeeded' || p.data_removed) {
+      if (p?.status !== 'succeeded' || p.data_removed) {
         log.warn({ predictionId: id }, 'outputs of a kept replicate prediction are gone; asking for them again');
         continue;
       }

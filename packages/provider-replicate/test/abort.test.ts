@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReplicateSegmenter } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { clientOptions, expectJobkitError, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const req = { sku: 'SKU-1', sha256: '9'.repeat(64), original: localImage(Buffer.from('jpeg')) };

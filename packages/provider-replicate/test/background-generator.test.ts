@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThemeRegistry, isPending } from 'jobkit';
 import { closestAspectRatio, createReplicateBackgroundGenerator } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { BACKGROUND_PNG, clientOptions, expectJobkitError, fluxModel, localImage, makeContext, publicImage, startObjectHost } from './support/helpers.js';
 
 const bgReq = (over: Partial<{ theme: string; count: number; width: number; height: number }> = {}) => ({

@@ -114,7 +114,7 @@ describe('429, 5xx and network errors (the client\'s own retry is disabled)', ()
     const seg = createReplicateSegmenter({
       ...clientOptions(fake),
       requestTimeoutMs: 50,
-      fetch: (input, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))),
+      fetch: (_input, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))),
     });
     const err = await expectJobkitError(seg.segment(req, makeContext().ctx));
     expect(err.code).toBe('PROVIDER_TIMEOUT');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPending } from 'jobkit';
 import { createReplicateSegmenter } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { CUTOUT, clientOptions, expectJobkitError, fakeTime, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const req = { sku: 'SKU-1', sha256: 'b'.repeat(64), original: localImage(Buffer.from('jpeg')) };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPending } from 'jobkit';
 import { createReplicateSegmenter } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import {
   CUTOUT,
   clientOptions,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, isPending, JobkitError, type Compositor, type Storefront } from 'jobkit';
 import { createReplicateBackgroundGenerator, parseProviderRef } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { BACKGROUND_PNG, clientOptions, expectJobkitError, fluxWithSafetyChecker, localImage, makeContext } from './support/helpers.js';
 
 /** num_outputs of every prediction created, in order. */

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, type Compositor, type Storefront } from 'jobkit';
 import { createReplicateSegmenter, DEFAULT_SEGMENT_PRICING } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { clientOptions, expectJobkitError, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const req = { sku: 'SKU-1', sha256: 'd'.repeat(64), original: localImage(Buffer.from('jpeg')) };

@@ -8,7 +8,7 @@ import {
   createReplicateWebhookHandler,
   type ReplicateWebhookHandler,
 } from '../src/index.js';
-import { FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
+import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { CUTOUT, clientOptions, expectJobkitError, fluxModel, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 
 const JOB_ID = 'V1StGXR8_Z5jdHi6B-myT';

@@ -4,7 +4,7 @@
  * milliseconds, so its retries are off and throttling is handled here, from the cost report.
  */
 import { JobkitError, type Logger } from 'jobkit';
-import { CostBucket, parseThrottleStatus, throttleWaitMs, type QueryCost } from './cost-bucket.js';
+import { type CostBucket, parseThrottleStatus, throttleWaitMs, type QueryCost } from './cost-bucket.js';
 import { abortableDelay, cancelled } from './cancelled.js';
 
 /** What this package needs from `@shopify/admin-api-client` (an `AdminApiClient` fits). */

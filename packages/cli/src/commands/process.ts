@@ -5,7 +5,7 @@ import { JobkitError, assertSafeKey, createThemeRegistry, type Job } from 'jobki
 import { COMMON_HELP, booleanFlag, stringFlag } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { scanInput, type FileInput, type PhotoInput, type RejectedInput } from '../input.js';
-import { EXIT, UsageError, type ExitCode } from '../io.js';
+import { UsageError, type ExitCode } from '../io.js';
 import { startJobRun, type JobRun } from '../job-run.js';
 import { writeJson, writeLine } from '../output.js';
 import { PIPELINE_HELP, loadPipelineSettings, pipelineFromFlags, savePipelineSettings, storefrontDir } from '../pipeline-options.js';

@@ -31,7 +31,10 @@ export const FAST = ['--aspects', '1x1', '--size', '256', '--variants', '1', '--
  */
 export async function busyPhoto(seed = 7, size = 320): Promise<Buffer> {
   let state = seed;
-  const rnd = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rnd = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
   let rects = '';
   for (let k = 0; k < 60; k++) {
     const fill = `rgb(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)})`;

@@ -156,7 +156,7 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
   const presignGet = async (key: string): Promise<ImageRef> => ({ key, url: (await objects.presign(key, { method: 'GET', expiresInSec: urlTtlSec })).url });
 
   // ---- open: assets and sign-in ----
-  const asset = async (c: Call, p: Params): Promise<JobkitResponse | null> => {
+  const asset = async (_c: Call, p: Params): Promise<JobkitResponse | null> => {
     const a = ASSETS.get(decodeParam(p['name']));
     if (!a) return null;
     return { status: 200, headers: { 'content-type': a.contentType, 'cache-control': 'public, max-age=31536000, immutable' }, body: a.body };

@@ -138,7 +138,13 @@ const createSchema = z
 // Shared with the HTTP API (domain/request-schemas.ts): one rule for a list query, a cost, an error code.
 const listSchema = listJobsQuerySchema;
 
-const keyList = (field: string) => z.array(z.string()).max(100).superRefine((list, ctx) => list.forEach((k, i) => refineKey(k, ctx, i)));
+const keyList = () =>
+  z
+    .array(z.string())
+    .max(100)
+    .superRefine((list, ctx) => {
+      for (const [i, k] of list.entries()) refineKey(k, ctx, i);
+    });
 function refineKey(k: string, ctx: z.RefinementCtx, i?: number): void {
   try {
     assertSafeKey(k);
@@ -367,7 +373,7 @@ export function createJobService(opts: JobServiceOptions) {
     },
 
     async completeBackgrounds(jobId: string, input: { backgroundKeys: string[]; costUsd?: number }): Promise<Job> {
-      const data = parseInput(z.object({ backgroundKeys: keyList('backgroundKeys').min(1), costUsd: costSchema.optional() }).strict(), input);
+      const data = parseInput(z.object({ backgroundKeys: keyList().min(1), costUsd: costSchema.optional() }).strict(), input);
       const job = await requireJob(jobId);
       assertExternal(job, 'backgrounds');
       return transition(job, 'COMPOSITING', { backgroundKeys: data.backgroundKeys }, { costUsd: data.costUsd ?? 0 });
@@ -375,7 +381,7 @@ export function createJobService(opts: JobServiceOptions) {
 
     async completeComposite(jobId: string, input: { compositeKeys: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[]; costUsd?: number }): Promise<Job> {
       const data = parseInput(
-        z.object({ compositeKeys: keyList('compositeKeys').min(1), thumbnailKeys: keyList('thumbnailKeys').optional(), derivativeKeys: keyList('derivativeKeys').optional(), costUsd: costSchema.optional() }).strict(),
+        z.object({ compositeKeys: keyList().min(1), thumbnailKeys: keyList().optional(), derivativeKeys: keyList().optional(), costUsd: costSchema.optional() }).strict(),
         input,
       );
       const job = await requireJob(jobId);
@@ -431,10 +437,10 @@ export function createJobService(opts: JobServiceOptions) {
           .object({
             originalKey: keySchema.optional(),
             maskKey: keySchema.optional(),
-            backgroundKeys: keyList('backgroundKeys').optional(),
-            compositeKeys: keyList('compositeKeys').optional(),
-            thumbnailKeys: keyList('thumbnailKeys').optional(),
-            derivativeKeys: keyList('derivativeKeys').optional(),
+            backgroundKeys: keyList().optional(),
+            compositeKeys: keyList().optional(),
+            thumbnailKeys: keyList().optional(),
+            derivativeKeys: keyList().optional(),
           })
           .strict(),
         input,
@@ -458,7 +464,7 @@ export function createJobService(opts: JobServiceOptions) {
         (picked as Record<string, unknown>)[k] = updates[k];
       }
       if (picked.maskKey !== undefined) assertSafeKey(picked.maskKey, 'maskKey');
-      for (const k of ['backgroundKeys', 'compositeKeys', 'thumbnailKeys', 'derivativeKeys'] as const) picked[k]?.forEach((key) => assertSafeKey(key, k));
+      for (const k of ['backgroundKeys', 'compositeKeys', 'thumbnailKeys', 'derivativeKeys'] as const) for (const key of picked[k] ?? []) assertSafeKey(key, k);
       return transition(job, to, picked);
     },
 

@@ -219,9 +219,9 @@ export class FakeReplicate {
       const started = Date.now();
       const tick = (): void => {
         const p = this.predictions.get(id);
-        if (p && statuses.includes(p.status)) return resolve(p);
-        if (Date.now() - started > timeoutMs) return reject(new Error(`prediction ${id} did not reach ${statuses.join('|')}`));
-        setTimeout(tick, 5);
+        if (p && statuses.includes(p.status)) resolve(p);
+        else if (Date.now() - started > timeoutMs) reject(new Error(`prediction ${id} did not reach ${statuses.join('|')}`));
+        else setTimeout(tick, 5);
       };
       tick();
     });

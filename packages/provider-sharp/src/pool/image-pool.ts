@@ -151,5 +151,6 @@ let shared: ImagePool | null = null;
  * createSharpProviders() call) in a process shares its threads and its pixel budget.
  */
 export function sharedImagePool(): ImagePool {
-  return (shared ??= createImagePool());
+  shared ??= createImagePool();
+  return shared;
 }

@@ -419,7 +419,9 @@ export class FakeShopify {
       .formData()
       .then((form) => {
         const order: string[] = [];
-        form.forEach((_value, name) => order.push(name));
+        form.forEach((_value, name) => {
+          order.push(name);
+        });
         const expected = [...file.parameters.map((p) => p.name), 'file'];
         const paramsOk = file.parameters.every((p) => form.get(p.name) === p.value);
         const upload = form.get('file');
