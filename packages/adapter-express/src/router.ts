@@ -46,7 +46,7 @@ function parserName(req: ParsedRequest): string {
  * it kept (`req.rawBody` from `express.json({ verify })`, or `express.raw()`'s Buffer), else the parsed value
  * (fine for JSON and form routes; signed routes answer BODY_NOT_RAW naming the parser).
  */
-export function expressBody(req: ParsedRequest): BodySource | undefined {
+function expressBody(req: ParsedRequest): BodySource | undefined {
   if (req._body !== true && !req.readableEnded) return undefined;
   const kept = req.rawBody instanceof Uint8Array ? req.rawBody : Buffer.isBuffer(req.body) ? req.body : null;
   if (kept) {

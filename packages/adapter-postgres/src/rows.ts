@@ -240,7 +240,7 @@ function isoOrNull(v: Date | string | null): string | null {
 }
 
 /** bigint columns arrive as strings; they are exact as numbers up to 2^53. */
-export function safeInt(v: string | number): number {
+function safeInt(v: string | number): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isSafeInteger(n)) throw new JobkitError('STORAGE_FAILED', `postgres integer ${String(v)} exceeds Number.MAX_SAFE_INTEGER`, { retryable: false });
   return n;

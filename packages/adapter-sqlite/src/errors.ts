@@ -1,7 +1,7 @@
 import { JobkitError } from 'jobkit';
 
 /** The `code` better-sqlite3 puts on its SqliteError (extended result code names, e.g. SQLITE_BUSY_SNAPSHOT). */
-export function sqliteCodeOf(error: unknown): string | undefined {
+function sqliteCodeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;

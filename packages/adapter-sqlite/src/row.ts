@@ -53,7 +53,7 @@ export interface EventRow {
   cost_usd: number;
 }
 
-export function isoToMs(value: unknown, field: string): number {
+function isoToMs(value: unknown, field: string): number {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) throw invalidInput(field, 'must be an ISO-8601 timestamp');
   return ms;

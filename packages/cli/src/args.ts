@@ -10,7 +10,7 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
 
 /** Flags accepted by every command. */
-export const COMMON_OPTIONS = {
+const COMMON_OPTIONS = {
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -21,7 +21,7 @@ const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
   tiff: 'tiff',
 };
 
-export const IMAGE_COLUMNS = ['image', 'path', 'imageurl', 'url'] as const;
+const IMAGE_COLUMNS = ['image', 'path', 'imageurl', 'url'] as const;
 
 /** A local photo: uploaded into the object store as the job's original. */
 export interface FileInput {
@@ -66,11 +66,11 @@ export interface InputScan {
   rejected: RejectedInput[];
 }
 
-export function isValidSku(value: string): boolean {
+function isValidSku(value: string): boolean {
   return SKU_PATTERN.test(value) && !value.includes('..');
 }
 
-export function imageExtension(fileName: string): string | undefined {
+function imageExtension(fileName: string): string | undefined {
   const ext = path.extname(fileName).slice(1).toLowerCase();
   return IMAGE_EXTENSIONS[ext];
 }

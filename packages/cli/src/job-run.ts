@@ -14,7 +14,7 @@ import type { OutputStream } from './io.js';
 export type JobOutcome = 'done' | 'skipped' | 'failed' | 'held' | 'pending';
 
 /** Where a run stops following a job: finished, or waiting for a person. */
-export function isResting(status: JobStatus): boolean {
+function isResting(status: JobStatus): boolean {
   return isTerminal(status) || status === 'REVIEW';
 }
 

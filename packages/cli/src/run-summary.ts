@@ -15,7 +15,7 @@ export interface RunCounts {
   warnings: number;
 }
 
-export function countRun(result: RunResult): RunCounts {
+function countRun(result: RunResult): RunCounts {
   const by = (o: JobOutcome) => result.jobs.filter((j) => j.outcome === o).length;
   return {
     total: result.jobs.length,

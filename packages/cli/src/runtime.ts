@@ -28,7 +28,7 @@ import { UsageError } from './io.js';
 import { compositorOptions, type PipelineSettings } from './pipeline-options.js';
 import type { ReviewOptions } from './review-options.js';
 
-export const DB_FILE = 'jobs.db';
+const DB_FILE = 'jobs.db';
 
 export interface RuntimeOptions {
   dataDir: string;

@@ -114,7 +114,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
 }
 
 /** Reads a web stream up to `limit` bytes; PAYLOAD_TOO_LARGE as soon as it is exceeded (then cancels it). */
-export async function readWebStream(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
+async function readWebStream(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];

@@ -46,8 +46,6 @@ export interface JobkitResponse {
   body: ResponseBody;
 }
 
-export const EMPTY_BODY: BodySource = { read: async () => Buffer.alloc(0) };
-
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string | string[]> = {}): JobkitResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }

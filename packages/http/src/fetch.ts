@@ -77,7 +77,7 @@ export function attachCore(core: JobkitCore, opts: RequestEntryOptions): JobkitH
   return Object.defineProperty(handler, CORE, { value: attached, enumerable: false }) as JobkitHandler;
 }
 
-export function toResponse(res: JobkitResponse, head: boolean): Response {
+function toResponse(res: JobkitResponse, head: boolean): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);

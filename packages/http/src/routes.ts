@@ -83,8 +83,3 @@ function fileRoutes(objects: FileServingObjectStore, maxUploadBytes: number): Ar
     { method: 'PUT', path: '/files/*key', access: 'signed-url', run: (req, p) => files.upload(req, fileKey(p['key'] ?? '')) },
   ];
 }
-
-/** Any unmatched path: the JSON 404 every transport answers. */
-export function notFound(method: string, base: string, path: string): JobkitResponse {
-  return jsonResponse(404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${base}${path}` } });
-}

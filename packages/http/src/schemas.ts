@@ -21,10 +21,10 @@ import {
 import { HTTP_ONLY_CODES } from './errors.js';
 
 /** A relative object key without traversal (the stores check again). */
-export const objectKeySchema = z.string().min(1).max(1024).refine(isSafeKey, 'must be a safe object key (no "..", no leading "/")');
+const objectKeySchema = z.string().min(1).max(1024).refine(isSafeKey, 'must be a safe object key (no "..", no leading "/")');
 const keyListSchema = z.array(objectKeySchema).min(1).max(100);
 const costSchema = costUsdSchema.meta({ description: 'Provider spend of this step, USD' });
-export const ASPECT_PATTERN = /^[1-9][0-9]?x[1-9][0-9]?$/;
+const ASPECT_PATTERN = /^[1-9][0-9]?x[1-9][0-9]?$/;
 
 /** The seed's webhook payload. Unknown fields are ignored so a sender can add fields without breaking deliveries. */
 export const webhookBodySchema = z
@@ -39,7 +39,7 @@ export const startBodySchema = z
   .object({ driver: driverSchema.optional().meta({ description: 'worker (default): the built-in worker runs the job; external: you report each step' }) })
   .strict();
 
-export const PRESIGN_KINDS = ['original', 'mask', 'bg', 'composite', 'thumb'] as const;
+const PRESIGN_KINDS = ['original', 'mask', 'bg', 'composite', 'thumb'] as const;
 export const presignBodySchema = z
   .object({
     kind: z.enum(PRESIGN_KINDS),
@@ -91,7 +91,7 @@ export const listQuerySchema = listJobsQuerySchema;
 
 const iso = z.string().meta({ format: 'date-time' });
 
-export const cutoutQualitySchema = z.object({
+const cutoutQualitySchema = z.object({
   score: z.number().min(0).max(1).meta({ description: '0 (certainly wrong) .. 1 (certainly right)' }),
   reasons: z.array(z.string()).meta({ description: 'What lowered the score, each "<code>: <text>"' }),
 });

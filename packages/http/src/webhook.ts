@@ -84,7 +84,7 @@ function bodyNotRaw(parser: string): JobkitError {
  * The exact bytes of a signed request: never inflated (Content-Encoding is refused), 413 past the limit
  * before any signature work, and a clear BODY_NOT_RAW error when a parser in front kept no raw copy.
  */
-export async function readSignedBody(req: JobkitRequest, limit: number): Promise<Buffer> {
+async function readSignedBody(req: JobkitRequest, limit: number): Promise<Buffer> {
   refuseContentEncoding(req.headers);
   checkDeclaredLength(req.headers, limit);
   if (req.body.parsed) throw bodyNotRaw(req.body.parsed.parser);

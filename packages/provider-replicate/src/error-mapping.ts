@@ -10,7 +10,7 @@ import { UpstreamFailure } from './guarded-fetch.js';
 export type StepErrorCode = Extract<ErrorCode, 'SEGMENT_FAILED' | 'BACKGROUND_FAILED'>;
 
 /** Used only when a 429 says nothing about when to come back (no header, no hint in the body). */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 10_000;
+const DEFAULT_RATE_LIMIT_WAIT_MS = 10_000;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000 };
 /** "Your rate limit resets in ~30s." (Replicate's rate-limit page) */
@@ -48,7 +48,7 @@ export function parseRetryAfterMs(headers: Headers | null, bodyText: string, now
 }
 
 /** Replicate error bodies are `{ "title", "detail" }` (problem+json) or `{ "detail" }`. */
-export function replicateDetail(bodyText: string): string {
+function replicateDetail(bodyText: string): string {
   try {
     const parsed = JSON.parse(bodyText) as unknown;
     if (parsed && typeof parsed === 'object') {

@@ -26,7 +26,7 @@ export class UpstreamFailure extends Response {
   }
 }
 
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 

@@ -9,9 +9,9 @@ import { JobkitError, type ImageSource } from 'jobkit';
 import { toJobkitError, type StepErrorCode } from './error-mapping.js';
 
 export const DEFAULT_DATA_URI_MAX_BYTES = 1024 * 1024;
-export const FILES_API_MAX_BYTES = 100 * 1024 * 1024;
+const FILES_API_MAX_BYTES = 100 * 1024 * 1024;
 /** Presigned URLs must outlive a queued prediction; Replicate fetches inputs when the run starts. */
-export const INPUT_URL_TTL_SEC = 6 * 3600;
+const INPUT_URL_TTL_SEC = 6 * 3600;
 
 export interface ImageInputOptions {
   client: Replicate;

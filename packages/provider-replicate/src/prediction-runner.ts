@@ -43,7 +43,7 @@ export interface PredictionOutcome {
 
 type Status = Prediction['status'];
 const TERMINAL: readonly Status[] = ['succeeded', 'failed', 'canceled', 'aborted'];
-export const isTerminal = (status: Status): boolean => TERMINAL.includes(status);
+const isTerminal = (status: Status): boolean => TERMINAL.includes(status);
 
 /** Replicate's infrastructure failures ask for a retry; anything else is the model rejecting the input. */
 const TRANSIENT_FAILURE = /interrupted|please retry|timed? ?out|temporar(il)?y|unavailable|internal (server )?error/i;

@@ -86,7 +86,7 @@ const fingerprint = (value: unknown): string => createHash('sha256').update(JSON
  * Whether the client prefers JSON over HTML (as Express's `req.accepts(['html', 'json']) === 'json'`): the q
  * of the most specific matching range decides, HTML wins ties and an absent header.
  */
-export function prefersJson(accept: string | undefined): boolean {
+function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;
   const ranges = accept.split(',').map((part) => {
     const [type = '', ...params] = part.trim().toLowerCase().split(';');

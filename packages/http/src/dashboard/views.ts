@@ -21,12 +21,12 @@ export interface LiveRegion {
 
 // ---- formatting ----
 
-export function formatUsd(n: number): string {
+function formatUsd(n: number): string {
   if (n === 0) return '$0.00';
   return n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 }
 
-export function formatAge(fromIso: string | null, now: Date): string {
+function formatAge(fromIso: string | null, now: Date): string {
   if (!fromIso) return '—';
   const sec = Math.max(0, Math.round((now.getTime() - Date.parse(fromIso)) / 1000));
   if (sec < 60) return `${sec} s`;

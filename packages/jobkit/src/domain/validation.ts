@@ -6,7 +6,7 @@ import { JOB_STATUSES } from './status.js';
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 export const THEME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const skuSchema = z
   .string()

@@ -87,7 +87,7 @@ const GLOBAL_UNICAST = v6('2000::/3', 'globalUnicast');
 const within = <A extends Addr>(addr: A, [range, bits]: Block<A>): boolean => (addr as ipaddr.IPv6).match(range as ipaddr.IPv6, bits);
 
 /** The IPv4 address an IPv6 address leads to (mapped, NAT64 well-known prefix, 6to4), or null. */
-export function embeddedIpv4(addr: Addr): ipaddr.IPv4 | null {
+function embeddedIpv4(addr: Addr): ipaddr.IPv4 | null {
   if (addr.kind() !== 'ipv6') return null;
   const v6addr = addr as ipaddr.IPv6;
   const b = v6addr.toByteArray();

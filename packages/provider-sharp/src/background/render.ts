@@ -6,7 +6,7 @@
 import type { BackgroundRecipe, Rgb, Theme } from 'jobkit';
 
 /** xorshift32: tiny, fast, seedable. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let s = (seed >>> 0) || 0x9e3779b9;
   return () => {
     s ^= s << 13; s >>>= 0;

@@ -57,7 +57,7 @@ export interface CompositeTaskInput {
   backgrounds: Uint8Array[];
 }
 
-export const THUMBNAIL_SIZE = 400;
+const THUMBNAIL_SIZE = 400;
 
 /**
  * JPEG settings of the outputs (bench/pipeline/floor.ts encodes with the same). Masters default to
@@ -83,7 +83,7 @@ export async function runCompositeTask(input: CompositeTaskInput): Promise<{ val
   return { value: moved, transfer: moved.map((o) => o.bytes.buffer as ArrayBuffer) };
 }
 
-export async function renderComposites(input: CompositeTaskInput): Promise<CompositeOutput[]> {
+async function renderComposites(input: CompositeTaskInput): Promise<CompositeOutput[]> {
   const { photo, theme, settings } = input;
   const { quality, thumbnailQuality: thumbQuality, thumbnails, derivatives, maxPixels } = settings;
   const cutout = await decodeCutout(asBuffer(input.cutout), maxPixels);
