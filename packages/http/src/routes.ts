@@ -8,7 +8,7 @@
  *   open        anyone
  */
 import { jobIdSchema, parseInput, type Job, type JobService, type Logger, type ObjectStore } from 'jobkit';
-import { jsonResponse, type JobkitResponse } from './exchange.js';
+import type { JobkitResponse } from './exchange.js';
 import { createFileRoutes, fileKey, type FileServingObjectStore } from './files.js';
 import { metricsResponse, type JobkitMetrics } from './metrics.js';
 import { decodeParam, type Params, type Route } from './router.js';
