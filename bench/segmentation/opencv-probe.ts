@@ -27,9 +27,12 @@ type CV = any;
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 const c0 = cpu(), t0 = performance.now();
-const cv: CV = await new Promise((resolve) => {
+// The Emscripten module is a thenable whose then() yields itself: awaiting it directly never settles, so
+// wait for the runtime and hand it over wrapped.
+const { cv }: { cv: CV } = await new Promise((resolve) => {
   const m = createRequire(import.meta.url)('@techstark/opencv-js') as CV;
-  if (m.Mat) resolve(m); else m.onRuntimeInitialized = () => resolve(m);
+  const poll = (): void => { if (m.Mat) resolve({ cv: m }); else setTimeout(poll, 20); };
+  poll();
 });
 console.log(`opencv.js loaded: ${(performance.now() - t0).toFixed(0)} ms wall, ${(cpu() - c0).toFixed(0)} ms CPU`);
 

@@ -160,4 +160,3 @@ export function buildStatements(s: string) {
   };
 }
 
-export type Statements = ReturnType<typeof buildStatements>;

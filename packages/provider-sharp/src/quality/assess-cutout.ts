@@ -21,7 +21,7 @@ export interface SegmenterEvidence {
 }
 
 /** 1 at `good` (and beyond, on the good side), `floor` at `bad` (and beyond), linear in between. */
-export function ramp(x: number, good: number, bad: number, floor: number): number {
+function ramp(x: number, good: number, bad: number, floor: number): number {
   const t = (x - good) / (bad - good);
   return t <= 0 ? 1 : t >= 1 ? floor : 1 - t * (1 - floor);
 }
@@ -34,7 +34,7 @@ interface Check {
 
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
 
-export function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): Check[] {
+function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): Check[] {
   const checks: Check[] = [
     { code: 'tiny-product', factor: ramp(s.coverage, 0.02, 0.002, 0.1), text: `the product covers only ${pct(s.coverage)} of the frame` },
     { code: 'no-backdrop', factor: ramp(s.coverage, 0.8, 0.95, 0.2), text: `the product covers ${pct(s.coverage)} of the frame, little backdrop is left` },
@@ -59,7 +59,7 @@ export function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): 
     checks.push({ code: 'ambiguous-area', factor: ramp(extra.ambiguousArea, 0.05, 0.25, 0.4), text: `${pct(extra.ambiguousArea)} of the cutout was a close call between product and backdrop` });
   }
   if (extra.holeShare !== undefined) {
-    checks.push({ code: 'mostly-holes', factor: ramp(extra.holeShare, 0.3, 0.6, 0.4), text: `${pct(extra.holeShare)} of the area inside the product's outline was cut out as see-through (a ring or a cable coil — or glass, which this segmenter cannot keep)` });
+    checks.push({ code: 'mostly-holes', factor: ramp(extra.holeShare, 0.2, 0.4, 0.4), text: `${pct(extra.holeShare)} of the area inside the product's outline was cut out as see-through (a ring or a cable coil — or glass, which this segmenter cannot keep)` });
   }
   return checks;
 }

@@ -54,7 +54,7 @@ export interface BackdropContext {
 }
 
 /** Working image and backdrop evidence of a photo (the gate's own, when the segmenter gave none). */
-export function backdropContext(rgb: Uint8Array, width: number, height: number, productHint?: (wi: WorkingImage) => Uint8Array): BackdropContext {
+function backdropContext(rgb: Uint8Array, width: number, height: number, productHint?: (wi: WorkingImage) => Uint8Array): BackdropContext {
   const wi = makeWorkingImage(rgb, width, height, workingFactor(width, height, WORKING_PIXELS));
   const { width: w, height: h } = wi;
   let model;
@@ -86,8 +86,12 @@ export function measureCutout(rgb: Uint8Array, alpha: Uint8Array, width: number,
   return measureSignals(ctx, mask);
 }
 
-/** Margin around the product: soft edges, the tight contact shadow and reflections hug the outline. */
-const margin = (wi: WorkingImage): number => Math.max(3, Math.round(0.01 * Math.max(wi.width, wi.height)));
+/**
+ * Margin around the product: soft edges, the tight contact shadow and reflections hug the outline, and
+ * JPEG ringing spreads over the 8-px (16-px for subsampled chroma) blocks the outline crosses — at the
+ * working resolution that is 16 / factor pixels, which on a small photo is wider than 1 % of the frame.
+ */
+const margin = (wi: WorkingImage): number => Math.max(3, Math.round(0.01 * Math.max(wi.width, wi.height)), Math.ceil(16 / wi.factor));
 
 /** Signals of `mask` (1 = product, at the context's working resolution). */
 export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSignals {

@@ -37,7 +37,7 @@ export interface BackdropOptions {
   minGoodShare: number;
 }
 
-export const DEFAULT_BACKDROP_OPTIONS: BackdropOptions = {
+const DEFAULT_BACKDROP_OPTIONS: BackdropOptions = {
   segmentsPerSide: 12,
   cleanShare: 0.8,
   cleanDeltaE: 6,

@@ -69,7 +69,7 @@ export interface Tuning {
   bandCells: number;
 }
 
-export const DEFAULT_TUNING: Tuning = {
+const DEFAULT_TUNING: Tuning = {
   devFloorAbs: 1,
   devFloorNoise: 3,
   stepFloorAbs: 1,
