@@ -26,8 +26,17 @@ const rounds = Number(values.rounds);
 
 function bodies(count: number) {
   return Array.from({ length: count }, (_, i) => {
-    const body = JSON.stringify({ sku: `BENCH-${i % 5000}`, sha256: randomBytes(32).toString('hex'), imageUrl: `https://images.example.com/p/${i}.jpg`, theme: 'default' });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...signWebhook({ body, secret: SECRET }) };
+    const body = JSON.stringify({
+      sku: `BENCH-${i % 5000}`,
+      sha256: randomBytes(32).toString('hex'),
+      imageUrl: `https://images.example.com/p/${i}.jpg`,
+      theme: 'default',
+    });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      ...signWebhook({ body, secret: SECRET }),
+    };
     return { body: Buffer.from(body), headers };
   });
 }
@@ -36,7 +45,12 @@ function setup() {
   const dir = mkdtempSync(path.join(tmpdir(), 'jobkit-bench-inproc-'));
   const store = createSqliteJobStore({ filename: path.join(dir, 'jobs.db') });
   const service = createJobService({ store });
-  const handler = createJobkitHandler({ service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: ['bench-api-token-0123456789abcdef'] } });
+  const handler = createJobkitHandler({
+    service,
+    objects: createMemoryObjectStore(),
+    webhook: { secrets: [SECRET] },
+    auth: { tokens: ['bench-api-token-0123456789abcdef'] },
+  });
   return { store, service, handler, core: coreOf(handler)!.core };
 }
 
@@ -49,7 +63,19 @@ const CASES: Record<string, Case> = {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('bad signature');
     const data = JSON.parse(body.toString('utf8')) as { sku: string; sha256: string; imageUrl: string; theme: string };
     const at = new Date().toISOString();
-    const job = newJobRecord({ id: randomBytes(15).toString('base64url'), sku: data.sku, sha256: data.sha256, theme: data.theme, imageUrl: data.imageUrl, status: 'QUEUED', driver: 'worker', startedAt: at }, at);
+    const job = newJobRecord(
+      {
+        id: randomBytes(15).toString('base64url'),
+        sku: data.sku,
+        sha256: data.sha256,
+        theme: data.theme,
+        imageUrl: data.imageUrl,
+        status: 'QUEUED',
+        driver: 'worker',
+        startedAt: at,
+      },
+      at,
+    );
     const event: NewJobEvent = { jobId: job.id, at, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };
     return JSON.stringify((await store.insertOrGet(job, event)).job);
   },

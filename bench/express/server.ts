@@ -52,7 +52,16 @@ function floor(req: http.IncomingMessage, res: http.ServerResponse): void {
     const data = JSON.parse(body.toString('utf8')) as { sku: string; sha256: string; imageUrl: string; theme?: string };
     const at = new Date().toISOString();
     const job = newJobRecord(
-      { id: randomBytes(15).toString('base64url'), sku: data.sku, sha256: data.sha256, theme: data.theme ?? 'default', imageUrl: data.imageUrl, status: 'QUEUED', driver: 'worker', startedAt: at },
+      {
+        id: randomBytes(15).toString('base64url'),
+        sku: data.sku,
+        sha256: data.sha256,
+        theme: data.theme ?? 'default',
+        imageUrl: data.imageUrl,
+        status: 'QUEUED',
+        driver: 'worker',
+        startedAt: at,
+      },
       at,
     );
     const event: NewJobEvent = { jobId: job.id, at, from: null, to: job.status, attempt: 0, errorCode: null, message: 'created', costUsd: 0 };

@@ -23,7 +23,9 @@ const SECRET = 'bench-webhook-secret-0123456789';
 const MODES = ['floor', 'node', 'express', 'hono', 'express-floor'] as const;
 type Mode = (typeof MODES)[number];
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+});
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
@@ -45,7 +47,12 @@ function cpuOf(child: ChildProcess): Promise<{ cpuUs: number; requests: number }
 }
 
 function signed(i: number): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify({ sku: `BENCH-${i % 5000}`, sha256: randomBytes(32).toString('hex'), imageUrl: `https://images.example.com/p/${i}.jpg`, theme: 'default' });
+  const body = JSON.stringify({
+    sku: `BENCH-${i % 5000}`,
+    sha256: randomBytes(32).toString('hex'),
+    imageUrl: `https://images.example.com/p/${i}.jpg`,
+    theme: 'default',
+  });
   return { body, headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) } };
 }
 
@@ -67,7 +74,12 @@ async function run(mode: Mode): Promise<Measured> {
     let wrapped = false;
     const url = `http://127.0.0.1:${port}/api/webhooks/3jms/images`;
     // Warm-up (JIT, SQLite page cache), not measured.
-    await autocannon({ url, connections, amount: 2000, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...pool[pool.length - 1 - (i++ % 5000)]!, method: 'POST' }) }] });
+    await autocannon({
+      url,
+      connections,
+      amount: 2000,
+      requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...pool[pool.length - 1 - (i++ % 5000)]!, method: 'POST' }) }],
+    });
     i = 0;
     const before = await cpuOf(child);
     const result = await autocannon({
@@ -119,10 +131,17 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 console.log('');
-console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${load}, ${connections} connections, ${duration} s per measurement, ${rounds} rounds`);
-console.log('| mode | median req/s | throughput ratio to floor (median of per-round) | median µs CPU/request | CPU ratio floor/mode (median of per-round) | median p99 ms |');
+console.log(
+  `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${load}, ${connections} connections, ${duration} s per measurement, ${rounds} rounds`,
+);
+console.log(
+  '| mode | median req/s | throughput ratio to floor (median of per-round) | median µs CPU/request | CPU ratio floor/mode (median of per-round) | median p99 ms |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const mode of MODES) {
   const rs = results[mode];

@@ -16,7 +16,10 @@ import sharp from 'sharp';
 import { DEFAULT_ASPECTS, DEFAULT_CUTOUT_PNG_LEVEL, encodeCutout, segmentPhoto } from '@jobkit/provider-sharp';
 import { jpegOptions } from '../../packages/provider-sharp/src/composite/render-composites.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string', default: '2' }, variants: { type: 'string', default: '2' }, 'segment-only': { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { concurrency: { type: 'string', default: '2' }, variants: { type: 'string', default: '2' }, 'segment-only': { type: 'boolean', default: false } },
+});
 const concurrency = values['segment-only'] ? 1 : Number(values.concurrency);
 const variants = Number(values.variants);
 
@@ -31,7 +34,10 @@ async function photo(file: string): Promise<number> {
   const { data, info } = await sharp(bytes).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let outputs = 0;
   for (const a of DEFAULT_ASPECTS) {
-    const canvas = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).resize(a.width, a.height, { fit: 'cover' }).raw().toBuffer();
+    const canvas = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+      .resize(a.width, a.height, { fit: 'cover' })
+      .raw()
+      .toBuffer();
     const raw = { raw: { width: a.width, height: a.height, channels: 3 as const } };
     for (let v = 0; v < variants; v++) {
       const out = await Promise.all([

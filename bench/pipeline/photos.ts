@@ -23,9 +23,11 @@ export function photoDir(): string {
 function rng(seed: number): () => number {
   let s = (seed * 2654435761) >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -65,58 +67,102 @@ function product(kind: number, r: () => number, scale: number): Product {
      <text x="${x + w / 2}" y="${y + h * 0.62}" font-family="sans-serif" font-weight="700" font-size="${h * 0.42}" text-anchor="middle" fill="${shade(accent, 0.8)}">${word}</text>`;
   const s = scale;
   switch (kind % 6) {
-    case 0: { // bottle
-      const w = 700 * s, h = 1900 * s;
-      return { w, h, defs: g + ga, svg: `
+    case 0: {
+      // bottle
+      const w = 700 * s,
+        h = 1900 * s;
+      return {
+        w,
+        h,
+        defs: g + ga,
+        svg: `
         <rect x="${w * 0.36}" y="0" width="${w * 0.28}" height="${h * 0.1}" rx="${w * 0.03}" fill="url(#accent)"/>
         <path d="M${w * 0.38} ${h * 0.1} L${w * 0.38} ${h * 0.2} C${w * 0.38} ${h * 0.28} 0 ${h * 0.3} 0 ${h * 0.4} L0 ${h * 0.96} Q0 ${h} ${w * 0.06} ${h} L${w * 0.94} ${h} Q${w} ${h} ${w} ${h * 0.96} L${w} ${h * 0.4} C${w} ${h * 0.3} ${w * 0.62} ${h * 0.28} ${w * 0.62} ${h * 0.2} L${w * 0.62} ${h * 0.1} Z" fill="url(#body)"/>
-        ${label(w * 0.04, h * 0.52, w * 0.92, h * 0.22)}` };
+        ${label(w * 0.04, h * 0.52, w * 0.92, h * 0.22)}`,
+      };
     }
-    case 1: { // mug with a handle (a real hole)
-      const w = 1500 * s, h = 1300 * s, bw = w * 0.72;
-      return { w, h, defs: g, svg: `
+    case 1: {
+      // mug with a handle (a real hole)
+      const w = 1500 * s,
+        h = 1300 * s,
+        bw = w * 0.72;
+      return {
+        w,
+        h,
+        defs: g,
+        svg: `
         <path fill-rule="evenodd" fill="${shade(colour, 0.85)}" d="M${bw * 0.9} ${h * 0.22} h${w * 0.12} a${w * 0.2} ${h * 0.28} 0 0 1 0 ${h * 0.56} h-${w * 0.12} v-${h * 0.12} h${w * 0.1} a${w * 0.09} ${h * 0.16} 0 0 0 0 -${h * 0.32} h-${w * 0.1} Z"/>
         <path d="M0 ${h * 0.06} L0 ${h * 0.94} Q0 ${h} ${bw * 0.08} ${h} L${bw * 0.92} ${h} Q${bw} ${h} ${bw} ${h * 0.94} L${bw} ${h * 0.06} Z" fill="url(#body)"/>
         <ellipse cx="${bw / 2}" cy="${h * 0.06}" rx="${bw / 2}" ry="${h * 0.06}" fill="${shade(colour, 0.45)}"/>
-        ${label(bw * 0.2, h * 0.38, bw * 0.6, h * 0.24)}` };
+        ${label(bw * 0.2, h * 0.38, bw * 0.6, h * 0.24)}`,
+      };
     }
-    case 2: { // box, two faces
-      const w = 1500 * s, h = 1500 * s;
-      return { w, h, defs: g, svg: `
+    case 2: {
+      // box, two faces
+      const w = 1500 * s,
+        h = 1500 * s;
+      return {
+        w,
+        h,
+        defs: g,
+        svg: `
         <polygon points="0,${h * 0.22} ${w * 0.68},${h * 0.22} ${w * 0.68},${h} 0,${h}" fill="${colour}"/>
         <polygon points="${w * 0.68},${h * 0.22} ${w},0 ${w},${h * 0.8} ${w * 0.68},${h}" fill="${shade(colour, 0.7)}"/>
         <polygon points="0,${h * 0.22} ${w * 0.32},0 ${w},0 ${w * 0.68},${h * 0.22}" fill="${shade(colour, 1.2)}"/>
-        ${label(w * 0.08, h * 0.5, w * 0.52, h * 0.2)}` };
+        ${label(w * 0.08, h * 0.5, w * 0.52, h * 0.2)}`,
+      };
     }
-    case 3: { // can
-      const w = 800 * s, h = 1500 * s;
-      return { w, h, defs: g, svg: `
+    case 3: {
+      // can
+      const w = 800 * s,
+        h = 1500 * s;
+      return {
+        w,
+        h,
+        defs: g,
+        svg: `
         <rect x="0" y="${h * 0.04}" width="${w}" height="${h * 0.92}" fill="url(#body)"/>
         <ellipse cx="${w / 2}" cy="${h * 0.04}" rx="${w / 2}" ry="${h * 0.04}" fill="#c9ccd0"/>
         <ellipse cx="${w / 2}" cy="${h * 0.96}" rx="${w / 2}" ry="${h * 0.04}" fill="url(#body)"/>
-        ${label(0, h * 0.4, w, h * 0.2)}` };
+        ${label(0, h * 0.4, w, h * 0.2)}`,
+      };
     }
-    case 4: { // jar
-      const w = 1300 * s, h = 1300 * s;
-      return { w, h, defs: g + ga, svg: `
+    case 4: {
+      // jar
+      const w = 1300 * s,
+        h = 1300 * s;
+      return {
+        w,
+        h,
+        defs: g + ga,
+        svg: `
         <rect x="${w * 0.08}" y="0" width="${w * 0.84}" height="${h * 0.16}" rx="${w * 0.04}" fill="url(#accent)"/>
         <rect x="0" y="${h * 0.15}" width="${w}" height="${h * 0.85}" rx="${w * 0.14}" fill="url(#body)"/>
-        ${label(w * 0.1, h * 0.45, w * 0.8, h * 0.28)}` };
+        ${label(w * 0.1, h * 0.45, w * 0.8, h * 0.28)}`,
+      };
     }
-    default: { // tube lying on the floor
-      const w = 2200 * s, h = 600 * s;
-      return { w, h, defs: g + ga, svg: `
+    default: {
+      // tube lying on the floor
+      const w = 2200 * s,
+        h = 600 * s;
+      return {
+        w,
+        h,
+        defs: g + ga,
+        svg: `
         <rect x="${w * 0.82}" y="${h * 0.28}" width="${w * 0.18}" height="${h * 0.5}" rx="${h * 0.06}" fill="url(#accent)"/>
         <path d="M0 ${h * 0.05} L${w * 0.82} ${h * 0.18} L${w * 0.82} ${h * 0.88} L0 ${h} Z" fill="${colour}"/>
         <path d="M0 ${h * 0.05} L${w * 0.82} ${h * 0.18} L${w * 0.82} ${h * 0.4} L0 ${h * 0.3} Z" fill="#ffffff" opacity="0.25"/>
-        <text x="${w * 0.4}" y="${h * 0.7}" font-family="sans-serif" font-weight="700" font-size="${h * 0.3}" text-anchor="middle" fill="#f4f1ea">${word}</text>` };
+        <text x="${w * 0.4}" y="${h * 0.7}" font-family="sans-serif" font-weight="700" font-size="${h * 0.3}" text-anchor="middle" fill="#f4f1ea">${word}</text>`,
+      };
     }
   }
 }
 
 /** Renders photo `index` (deterministic) as a camera JPEG. */
 export async function renderStudioPhoto(index: number): Promise<Buffer> {
-  const W = PHOTO_WIDTH, H = PHOTO_HEIGHT;
+  const W = PHOTO_WIDTH,
+    H = PHOTO_HEIGHT;
   const r = rng(index + 1);
   const base = 236 + Math.floor(r() * 14);
   const tint = [base + Math.round((r() - 0.5) * 6), base + Math.round((r() - 0.5) * 4), base + Math.round((r() - 0.5) * 8)].map((v) => Math.min(255, v));
@@ -147,9 +193,11 @@ export async function renderStudioPhoto(index: number): Promise<Buffer> {
   for (let i = 0; i < px.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     const v = px[i]! + table[s >>> 16]!;
-    px[i] = v < 0 ? 0 : Math.min(v , 255);
+    px[i] = v < 0 ? 0 : Math.min(v, 255);
   }
-  return sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
+  return sharp(px, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90, chromaSubsampling: '4:2:0' })
+    .toBuffer();
 }
 
 /** Paths of photos 0..count-1, rendering (once, then from the cache) the ones not on disk yet. */

@@ -91,10 +91,18 @@ async function photoServer(files: string[]): Promise<{ url: string; server: Serv
 }
 
 // ---------------------------------------------------------------------------------------------------
-interface Floor { photos: number; cpuUs: number; wallMs: number }
+interface Floor {
+  photos: number;
+  cpuUs: number;
+  wallMs: number;
+}
 
 async function runFloor(files: string[], env: NodeJS.ProcessEnv, extra: string[] = []): Promise<Floor> {
-  const child = spawn(process.execPath, ['--conditions=@jobkit/source', '--import', 'tsx', join(here, 'floor.ts'), '--concurrency', String(CORES), ...extra, ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@jobkit/source', '--import', 'tsx', join(here, 'floor.ts'), '--concurrency', String(CORES), ...extra, ...files],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
@@ -207,17 +215,36 @@ const finished = (st: JobStats) => st.byStatus.DONE + (st.byStatus.REVIEW ?? 0) 
 
 async function sendPhoto(s: ServerUnderTest, photosUrl: string, file: string, sha256: string, sku: string, theme: string): Promise<void> {
   const body = JSON.stringify({ sku, sha256, imageUrl: `${photosUrl}/${encodeURIComponent(basename(file))}`, theme });
-  const res = await fetch(`${s.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: s.secret }) }, body });
+  const res = await fetch(`${s.api}/webhooks/3jms/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: s.secret }) },
+    body,
+  });
   if (!res.ok) throw new Error(`webhook ${sku}: HTTP ${res.status} ${await res.text()}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
-const extraEnv = Object.fromEntries((args.env ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)]; }));
+const extraEnv = Object.fromEntries(
+  (args.env ?? []).map((kv) => {
+    const i = kv.indexOf('=');
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }),
+);
 const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, ...(args.concurrency ? { JOBKIT_WORKER_CONCURRENCY: args.concurrency } : {}) };
 
-log(`pipeline bench: ${N} photos (${DISTINCT} distinct) of ${PHOTO_WIDTH}×${PHOTO_HEIGHT}, ${CORES} cores, theme ${args.theme}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+log(
+  `pipeline bench: ${N} photos (${DISTINCT} distinct) of ${PHOTO_WIDTH}×${PHOTO_HEIGHT}, ${CORES} cores, theme ${args.theme}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const files = await ensurePhotos(DISTINCT, log);
-const shas = await Promise.all(files.map(async (f) => createHash('sha256').update(await readFile(f)).digest('hex')));
+const shas = await Promise.all(
+  files.map(async (f) =>
+    createHash('sha256')
+      .update(await readFile(f))
+      .digest('hex'),
+  ),
+);
 const meanMb = (await Promise.all(files.map(async (f) => (await readFile(f)).length))).reduce((a, b) => a + b, 0) / files.length / 1e6;
 
 let floor: Floor | null = null;
@@ -261,7 +288,8 @@ try {
   const health = healthProbe(server.api);
   const t0 = performance.now();
   // A shop import: every webhook arrives at once.
-  for (let i = 0; i < N; i++) await sendPhoto(server, photos.url, files[i % files.length]!, shas[i % files.length]!, `BENCH-${String(i).padStart(4, '0')}`, args.theme!);
+  for (let i = 0; i < N; i++)
+    await sendPhoto(server, photos.url, files[i % files.length]!, shas[i % files.length]!, `BENCH-${String(i).padStart(4, '0')}`, args.theme!);
   const sentMs = performance.now() - t0;
   let done = 0;
   let lastLog = 0;
@@ -319,14 +347,46 @@ const segCpu = segOnly ? segOnly.cpuUs / 1e6 / segOnly.photos : Number.NaN;
 const rows: Array<[string, string, string, boolean | null]> = [
   ['throughput', `${fmt(result.photosPerMin!, 1)} photos/min`, `≥ 50 on 2 cores`, CORES === 2 ? result.photosPerMin! >= 50 : null],
   ['CPU time per photo (server process, all threads)', `${fmt(result.cpuPerPhoto!, 2)} s`, '', null],
-  ['bare-sharp floor, same photos, same run', floor ? `${fmt(floorCpu, 2)} s (${fmt((floor.photos / floor.wallMs) * 60_000, 1)} photos/min)` : 'not run', '', null],
+  [
+    'bare-sharp floor, same photos, same run',
+    floor ? `${fmt(floorCpu, 2)} s (${fmt((floor.photos / floor.wallMs) * 60_000, 1)} photos/min)` : 'not run',
+    '',
+    null,
+  ],
   ['CPU per photo ÷ floor', fmt(ratio, 2), '≤ 1.5', floor ? ratio <= 1.5 : null],
-  ['of which the studio segmenter (decode + segment + cutout PNG, measured alone on 4 of the photos)', segOnly ? `${fmt(segCpu, 2)} s; the rest of the pipeline: ${fmt(result.cpuPerPhoto! - segCpu, 2)} s = ${fmt((result.cpuPerPhoto! - segCpu) / floorCpu, 2)} × floor` : 'not run', '', null],
-  ['utilisation (CPU ÷ wall ÷ cores)', `${fmt(result.utilisation!, 2)} (the whole machine was ${fmt(machineBusy * 100)} % busy, other processes included)`, '≥ 0.85', result.utilisation! >= 0.85],
+  [
+    'of which the studio segmenter (decode + segment + cutout PNG, measured alone on 4 of the photos)',
+    segOnly
+      ? `${fmt(segCpu, 2)} s; the rest of the pipeline: ${fmt(result.cpuPerPhoto! - segCpu, 2)} s = ${fmt((result.cpuPerPhoto! - segCpu) / floorCpu, 2)} × floor`
+      : 'not run',
+    '',
+    null,
+  ],
+  [
+    'utilisation (CPU ÷ wall ÷ cores)',
+    `${fmt(result.utilisation!, 2)} (the whole machine was ${fmt(machineBusy * 100)} % busy, other processes included)`,
+    '≥ 0.85',
+    result.utilisation! >= 0.85,
+  ],
   ['main thread busy per photo (event-loop utilisation)', `${fmt(result.mainMsPerPhoto!)} ms`, '', null],
-  ['event-loop delay p50 / p99 / max (beyond the 10 ms sampling interval)', `${fmt(result.eldP50!, 1)} / ${fmt(result.eldP99!, 1)} / ${fmt(result.eldMax!, 1)} ms`, 'p99 ≤ 20 ms', result.eldP99! <= 20],
-  ['`/api/healthz` p50 / p99 / max', `${fmt(result.hzP50!, 1)} / ${fmt(result.hzP99!, 1)} / ${fmt(result.hzMax!, 1)} ms (${result.hzCount} probes${healthErrors ? `, ${healthErrors} errors` : ''})`, 'p99 ≤ 50, max ≤ 200', result.hzP99! <= 50 && result.hzMax! <= 200],
-  [`peak RSS${result.hwmReset ? ' (VmHWM over the run)' : ' (sampled)'}`, `${fmt(result.peakRssMb!)} MB (after start-up ${fmt(startRssMb)} MB, idle after the warm-up ${fmt(idleRssMb)} MB)`, '≤ 600 MB', result.peakRssMb! <= 600],
+  [
+    'event-loop delay p50 / p99 / max (beyond the 10 ms sampling interval)',
+    `${fmt(result.eldP50!, 1)} / ${fmt(result.eldP99!, 1)} / ${fmt(result.eldMax!, 1)} ms`,
+    'p99 ≤ 20 ms',
+    result.eldP99! <= 20,
+  ],
+  [
+    '`/api/healthz` p50 / p99 / max',
+    `${fmt(result.hzP50!, 1)} / ${fmt(result.hzP99!, 1)} / ${fmt(result.hzMax!, 1)} ms (${result.hzCount} probes${healthErrors ? `, ${healthErrors} errors` : ''})`,
+    'p99 ≤ 50, max ≤ 200',
+    result.hzP99! <= 50 && result.hzMax! <= 200,
+  ],
+  [
+    `peak RSS${result.hwmReset ? ' (VmHWM over the run)' : ' (sampled)'}`,
+    `${fmt(result.peakRssMb!)} MB (after start-up ${fmt(startRssMb)} MB, idle after the warm-up ${fmt(idleRssMb)} MB)`,
+    '≤ 600 MB',
+    result.peakRssMb! <= 600,
+  ],
 ];
 const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✓' : ' ✗');
 const table = ['| figure | measured | target |', '|---|---|---|', ...rows.map(([k, v, t, ok]) => `| ${k} | ${v} | ${t}${mark(ok)} |`)].join('\n');
@@ -349,8 +409,12 @@ if (args.long) {
 }
 
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-const concurrencyNote = args.concurrency ? `JOBKIT_WORKER_CONCURRENCY=${args.concurrency}` : 'the server\'s default worker concurrency';
-const extra = Object.keys(extraEnv).length ? `, ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+const concurrencyNote = args.concurrency ? `JOBKIT_WORKER_CONCURRENCY=${args.concurrency}` : "the server's default worker concurrency";
+const extra = Object.keys(extraEnv).length
+  ? `, ${Object.entries(extraEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`
+  : '';
 const report = `${args.long ? '## Long run' : '# Pipeline benchmark'}
 
 Command (from the repository root):

@@ -12,7 +12,9 @@ import { parseArgs } from 'node:util';
 import { startPostgresCluster } from '../../test-support/postgres.js';
 import { BATCH, graphileSystem, jobkitSystem, pgBossSystem, type QueueSystem } from './systems.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, reps: { type: 'string', default: '6' }, out: { type: 'string', default: 'bench/results/postgres.md' } } });
+const { values } = parseArgs({
+  options: { jobs: { type: 'string', default: '2000' }, reps: { type: 'string', default: '6' }, out: { type: 'string', default: 'bench/results/postgres.md' } },
+});
 const JOBS = Number(values.jobs);
 const REPS = Number(values.reps);
 const WORKER_COUNTS = [1, 4, 8];
@@ -58,7 +60,9 @@ try {
       const dup = await timed(() => sys.create(keys, CREATE_CONCURRENCY));
       rates['create (new)']![sys.name]!.push((JOBS / created) * 1000);
       rates['create (duplicate)']![sys.name]!.push((JOBS / dup) * 1000);
-      console.log(`rep ${rep + 1} create              ${sys.name.padEnd(16)} new ${((JOBS / created) * 1000).toFixed(0)}/s, duplicate ${((JOBS / dup) * 1000).toFixed(0)}/s`);
+      console.log(
+        `rep ${rep + 1} create              ${sys.name.padEnd(16)} new ${((JOBS / created) * 1000).toFixed(0)}/s, duplicate ${((JOBS / dup) * 1000).toFixed(0)}/s`,
+      );
     }
   }
 

@@ -45,7 +45,12 @@ export async function jobkitSystem(url: string): Promise<QueueSystem> {
   return {
     name: 'jobkit',
     create: (keys, c) => parallel(keys, c, (k) => insert(k, 'NEW')),
-    seed: (n) => parallel(Array.from({ length: n }, (_, i) => `seed${i}-${randomUUID()}`.replace(/[^0-9a-f]/g, '')), 8, (k) => insert(k, 'QUEUED')),
+    seed: (n) =>
+      parallel(
+        Array.from({ length: n }, (_, i) => `seed${i}-${randomUUID()}`.replace(/[^0-9a-f]/g, '')),
+        8,
+        (k) => insert(k, 'QUEUED'),
+      ),
     async process(n, workers) {
       let done = 0;
       await Promise.all(
@@ -99,7 +104,14 @@ export async function graphileSystem(url: string): Promise<QueueSystem> {
       let done = 0;
       let finish!: () => void;
       const all = new Promise<void>((r) => (finish = r));
-      const runner = await runGraphile({ pgPool: pool, concurrency: workers, noHandleSignals: true, logger, pollInterval: 1000, taskList: { noop: async () => undefined } });
+      const runner = await runGraphile({
+        pgPool: pool,
+        concurrency: workers,
+        noHandleSignals: true,
+        logger,
+        pollInterval: 1000,
+        taskList: { noop: async () => undefined },
+      });
       runner.events.on('job:success', () => {
         if (++done === n) finish();
       });
@@ -157,7 +169,10 @@ export async function pgBossSystem(url: string): Promise<QueueSystem> {
               await new Promise((r) => setTimeout(r, 2));
               continue;
             }
-            await boss.complete(queue, jobs.map((j) => j.id));
+            await boss.complete(
+              queue,
+              jobs.map((j) => j.id),
+            );
             done += jobs.length;
           }
         }),

@@ -34,7 +34,12 @@ export async function readMask(path: string): Promise<{ mask: Uint8Array; width:
   return { mask, width: info.width, height: info.height };
 }
 
-interface ManifestImage { id: string; file: string; mask: string; categories: string[] }
+interface ManifestImage {
+  id: string;
+  file: string;
+  mask: string;
+  categories: string[];
+}
 
 async function fromManifest(dir: string, set: EvalPhoto['set']): Promise<EvalPhoto[]> {
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { images: ManifestImage[] };

@@ -8,7 +8,8 @@ export function iou(pred: Uint8Array, truth: Uint8Array): number {
   let inter = 0;
   let union = 0;
   for (let i = 0; i < truth.length; i++) {
-    const a = pred[i]!, b = truth[i]!;
+    const a = pred[i]!,
+      b = truth[i]!;
     if (a & b) inter++;
     if (a | b) union++;
   }
@@ -33,16 +34,28 @@ function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
   const tmp = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     let last = -1e9;
-    for (let x = 0; x < w; x++) { if (mask[y * w + x]) last = x; if (x - last <= r) tmp[y * w + x] = 1; }
+    for (let x = 0; x < w; x++) {
+      if (mask[y * w + x]) last = x;
+      if (x - last <= r) tmp[y * w + x] = 1;
+    }
     last = 1e9;
-    for (let x = w - 1; x >= 0; x--) { if (mask[y * w + x]) last = x; if (last - x <= r) tmp[y * w + x] = 1; }
+    for (let x = w - 1; x >= 0; x--) {
+      if (mask[y * w + x]) last = x;
+      if (last - x <= r) tmp[y * w + x] = 1;
+    }
   }
   const out = new Uint8Array(w * h);
   for (let x = 0; x < w; x++) {
     let last = -1e9;
-    for (let y = 0; y < h; y++) { if (tmp[y * w + x]) last = y; if (y - last <= r) out[y * w + x] = 1; }
+    for (let y = 0; y < h; y++) {
+      if (tmp[y * w + x]) last = y;
+      if (y - last <= r) out[y * w + x] = 1;
+    }
     last = 1e9;
-    for (let y = h - 1; y >= 0; y--) { if (tmp[y * w + x]) last = y; if (last - y <= r) out[y * w + x] = 1; }
+    for (let y = h - 1; y >= 0; y--) {
+      if (tmp[y * w + x]) last = y;
+      if (last - y <= r) out[y * w + x] = 1;
+    }
   }
   return out;
 }
@@ -53,14 +66,24 @@ export function boundaryF(pred: Uint8Array, truth: Uint8Array, w: number, h: num
   const bt = boundary(truth, w, h);
   const dp = dilate(bp, w, h, tol);
   const dt = dilate(bt, w, h, tol);
-  let np = 0, nt = 0, hitP = 0, hitT = 0;
+  let np = 0,
+    nt = 0,
+    hitP = 0,
+    hitT = 0;
   for (let i = 0; i < w * h; i++) {
-    if (bp[i]) { np++; if (dt[i]) hitP++; }
-    if (bt[i]) { nt++; if (dp[i]) hitT++; }
+    if (bp[i]) {
+      np++;
+      if (dt[i]) hitP++;
+    }
+    if (bt[i]) {
+      nt++;
+      if (dp[i]) hitT++;
+    }
   }
   if (np === 0 && nt === 0) return 1;
   if (np === 0 || nt === 0) return 0;
-  const p = hitP / np, r = hitT / nt;
+  const p = hitP / np,
+    r = hitT / nt;
   return p + r === 0 ? 0 : (2 * p * r) / (p + r);
 }
 
@@ -75,22 +98,33 @@ export interface HoleCheck {
 export function checkHoles(pred: Uint8Array, truth: Uint8Array, w: number, h: number, minArea = 200): HoleCheck {
   const label = new Int32Array(w * h).fill(-1);
   const stack: number[] = [];
-  let holes = 0, kept = 0;
+  let holes = 0,
+    kept = 0;
   for (let s = 0; s < w * h; s++) {
     if (truth[s] || label[s] !== -1) continue;
     label[s] = s;
     stack.push(s);
-    let area = 0, bg = 0, border = false;
+    let area = 0,
+      bg = 0,
+      border = false;
     while (stack.length) {
       const i = stack.pop()!;
       area++;
       if (!pred[i]) bg++;
-      const x = i % w, y = (i / w) | 0;
+      const x = i % w,
+        y = (i / w) | 0;
       if (x === 0 || y === 0 || x === w - 1 || y === h - 1) border = true;
       const nb = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1];
-      for (const j of nb) if (j >= 0 && !truth[j] && label[j] === -1) { label[j] = s; stack.push(j); }
+      for (const j of nb)
+        if (j >= 0 && !truth[j] && label[j] === -1) {
+          label[j] = s;
+          stack.push(j);
+        }
     }
-    if (!border && area >= minArea) { holes++; if (bg >= 0.9 * area) kept++; }
+    if (!border && area >= minArea) {
+      holes++;
+      if (bg >= 0.9 * area) kept++;
+    }
   }
   return { holes, kept };
 }

@@ -24,19 +24,35 @@ import { iou } from './metrics.js';
 const { values: args } = parseArgs({ options: { photos: { type: 'string', default: '6' } } });
 // biome-ignore lint/suspicious/noExplicitAny: opencv-js ships loose typings; only this probe touches it.
 type CV = any;
-const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const cpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
-const c0 = cpu(), t0 = performance.now();
+const c0 = cpu(),
+  t0 = performance.now();
 // The Emscripten module is a thenable whose then() yields itself: awaiting it directly never settles, so
 // wait for the runtime and hand it over wrapped.
 const { cv }: { cv: CV } = await new Promise((resolve) => {
   const m = createRequire(import.meta.url)('@techstark/opencv-js') as CV;
-  const poll = (): void => { if (m.Mat) resolve({ cv: m }); else setTimeout(poll, 20); };
+  const poll = (): void => {
+    if (m.Mat) resolve({ cv: m });
+    else setTimeout(poll, 20);
+  };
   poll();
 });
 console.log(`opencv.js loaded: ${(performance.now() - t0).toFixed(0)} ms wall, ${(cpu() - c0).toFixed(0)} ms CPU`);
 
-const ids = ['white-plimsoll-side-w248', 'white-cubes-tee-w248', 'dark-tee-d62', 'blue-hoodie-beige', 'dark-mug-d75', 'banana-bottle-w246', 'white-hoodie-g225', 'black-polo-d70'];
+const ids = [
+  'white-plimsoll-side-w248',
+  'white-cubes-tee-w248',
+  'dark-tee-d62',
+  'blue-hoodie-beige',
+  'dark-mug-d75',
+  'banana-bottle-w246',
+  'white-hoodie-g225',
+  'black-polo-d70',
+];
 const set = await loadStudioSet();
 const photos = (set.length ? ids.map((id) => set.find((p) => p.id === id)!).filter(Boolean) : await loadRenders()).slice(0, Number(args.photos));
 const opts = resolveSegmenterOptions({});
@@ -54,14 +70,21 @@ for (const p of photos) {
   const oursMask = new Uint8Array(W * H);
   for (let i = 0; i < oursMask.length; i++) oursMask[i] = ours.rgba[i * 4 + 3]! >= 128 ? 1 : 0;
   // Working resolution for grabCut: the same integer factor the segmenter uses.
-  const f = ours.stats.factor, w = Math.ceil(W / f), h = Math.ceil(H / f);
+  const f = ours.stats.factor,
+    w = Math.ceil(W / f),
+    h = Math.ceil(H / f);
   const small = await sharp(bytes).resize(w, h, { fit: 'fill' }).removeAlpha().raw().toBuffer();
-  const up = (m: Uint8Array): Uint8Array => { const o = new Uint8Array(W * H); for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) o[y * W + x] = m[Math.min(h - 1, (y / f) | 0) * w + Math.min(w - 1, (x / f) | 0)]!; return o; };
+  const up = (m: Uint8Array): Uint8Array => {
+    const o = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) o[y * W + x] = m[Math.min(h - 1, (y / f) | 0) * w + Math.min(w - 1, (x / f) | 0)]!;
+    return o;
+  };
   const runGrabCut = (init: Uint8Array | null, iterations: number): { mask: Uint8Array; ms: number } => {
     const src = new cv.Mat(h, w, cv.CV_8UC3);
     src.data.set(small);
     const mask = new cv.Mat(h, w, cv.CV_8UC1);
-    const bgd = new cv.Mat(), fgd = new cv.Mat();
+    const bgd = new cv.Mat(),
+      fgd = new cv.Mat();
     const start = cpu();
     if (init) {
       mask.data.set(init);
@@ -79,8 +102,14 @@ for (const p of photos) {
   const plain = runGrabCut(null, 5);
   // Trimap around our own decision, at working resolution.
   const oursSmall = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) oursSmall[y * w + x] = oursMask[Math.min(H - 1, y * f + (f >> 1)) * W + Math.min(W - 1, x * f + (f >> 1))]!;
-  const inner = dilate(oursSmall.map((v) => 1 - v), w, h, 3).map((v) => 1 - v);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) oursSmall[y * w + x] = oursMask[Math.min(H - 1, y * f + (f >> 1)) * W + Math.min(W - 1, x * f + (f >> 1))]!;
+  const inner = dilate(
+    oursSmall.map((v) => 1 - v),
+    w,
+    h,
+    3,
+  ).map((v) => 1 - v);
   const outer = dilate(oursSmall, w, h, 6);
   const tri = new Uint8Array(w * h);
   for (let i = 0; i < tri.length; i++) tri[i] = inner[i] ? cv.GC_FGD : !outer[i] ? cv.GC_BGD : oursSmall[i] ? cv.GC_PR_FGD : cv.GC_PR_BGD;
@@ -110,6 +139,8 @@ for (const p of photos) {
   rows.push(row);
   console.log(row);
 }
-console.log('\n| photo | working res | ours: IoU / CPU ms (whole segmentation, full res) | grabCut rect, 5 it.: IoU / CPU ms | grabCut on our trimap, 2 it.: IoU / CPU ms | connected components JS / OpenCV ms | dilate r=4 JS / OpenCV ms |');
+console.log(
+  '\n| photo | working res | ours: IoU / CPU ms (whole segmentation, full res) | grabCut rect, 5 it.: IoU / CPU ms | grabCut on our trimap, 2 it.: IoU / CPU ms | connected components JS / OpenCV ms | dilate r=4 JS / OpenCV ms |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

@@ -28,12 +28,26 @@ import { ensurePhotos } from '../pipeline/photos.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false }, rss: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false }, rss: { type: 'string' } },
+});
 const RUNS = Number(args.runs);
 const SHA = 'b'.repeat(64);
 const THEME = 'studio';
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
-const ctx = (): ProviderContext => ({ jobId: 'bench', sku: 'MUG-001', theme: THEME, signal: new AbortController().signal, logger: silentLogger, clock: systemClock, previousRef: null, recordRef: async () => {} });
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const ctx = (): ProviderContext => ({
+  jobId: 'bench',
+  sku: 'MUG-001',
+  theme: THEME,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+  clock: systemClock,
+  previousRef: null,
+  recordRef: async () => {},
+});
 /** CPU ms of every thread of the process (main, image pool, libuv) while fn runs. */
 async function cpuOf(fn: () => Promise<unknown>): Promise<number> {
   const c0 = process.cpuUsage();
@@ -48,7 +62,10 @@ const providers = createSharpProviders();
 async function jobInputs(): Promise<{ cutout: Buffer; backgrounds: Buffer[] }> {
   const original = await readFile(samplePath('MUG-001'));
   const cutout = await encodeCutout(await segmentPhoto(original));
-  const res = await providers.backgrounds.generate({ sku: 'MUG-001', sha256: SHA, theme: THEME, count: 2, ...providers.compositor.backgroundSize(), cutout: null as never }, ctx());
+  const res = await providers.backgrounds.generate(
+    { sku: 'MUG-001', sha256: SHA, theme: THEME, count: 2, ...providers.compositor.backgroundSize(), cutout: null as never },
+    ctx(),
+  );
   if (!('backgrounds' in res)) throw new Error('pending');
   return { cutout, backgrounds: res.backgrounds };
 }
@@ -61,9 +78,15 @@ async function bareSharp(cutout: Buffer, backgrounds: Buffer[]): Promise<number>
   let outputs = 0;
   for (const a of DEFAULT_ASPECTS) {
     const box = placeProduct({ width: cut.info.width, height: cut.info.height }, a, layout);
-    await sharp(cut.data, { raw: { width: cut.info.width, height: cut.info.height, channels: 4 } }).resize(box.width, box.height, { fit: 'fill' }).raw().toBuffer();
+    await sharp(cut.data, { raw: { width: cut.info.width, height: cut.info.height, channels: 4 } })
+      .resize(box.width, box.height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     for (const bg of bgs) {
-      const canvas = await sharp(bg.data, { raw: { width: bg.info.width, height: bg.info.height, channels: 3 } }).resize(a.width, a.height, { fit: 'cover' }).raw().toBuffer();
+      const canvas = await sharp(bg.data, { raw: { width: bg.info.width, height: bg.info.height, channels: 3 } })
+        .resize(a.width, a.height, { fit: 'cover' })
+        .raw()
+        .toBuffer();
       const raw = { raw: { width: a.width, height: a.height, channels: 3 as const } };
       const r = await Promise.all([
         sharp(canvas, raw).jpeg(jpegOptions('master', 90)).toBuffer(),
@@ -77,7 +100,10 @@ async function bareSharp(cutout: Buffer, backgrounds: Buffer[]): Promise<number>
 
 async function compositeJob(cutout: Buffer, backgrounds: Buffer[], derivatives: boolean): Promise<number> {
   const { compositor } = createSharpProviders({ pool: providers.pool, compositor: derivatives ? { derivatives: { formats: ['jpg', 'webp', 'avif'] } } : {} });
-  const { outputs } = await compositor.composite({ photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds }, { signal: new AbortController().signal, logger: silentLogger });
+  const { outputs } = await compositor.composite(
+    { photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds },
+    { signal: new AbortController().signal, logger: silentLogger },
+  );
   return outputs.length;
 }
 
@@ -85,8 +111,14 @@ async function compositeJob(cutout: Buffer, backgrounds: Buffer[], derivatives: 
 if (args.rss) {
   // maxRSS is inflated by the TypeScript loader at start-up, so sample the resident set while the job runs.
   const prepare = async (): Promise<() => Promise<unknown>> => {
-    if (args.rss === 'segment') { const b = await readFile(samplePath('MUG-001')); return () => segmentPhoto(b); }
-    if (args.rss === 'segment12') { const b = await readFile((await ensurePhotos(1))[0]!); return () => segmentPhoto(b); }
+    if (args.rss === 'segment') {
+      const b = await readFile(samplePath('MUG-001'));
+      return () => segmentPhoto(b);
+    }
+    if (args.rss === 'segment12') {
+      const b = await readFile((await ensurePhotos(1))[0]!);
+      return () => segmentPhoto(b);
+    }
     const { cutout, backgrounds } = await jobInputs();
     return () => compositeJob(cutout, backgrounds, args.rss === 'composite-all');
   };
@@ -95,7 +127,9 @@ if (args.rss) {
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 2);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 2);
   await run();
   peak = Math.max(peak, process.memoryUsage().rss);
   clearInterval(timer);
@@ -106,7 +140,8 @@ if (args.rss) {
 // --- 1. segmenter --------------------------------------------------------------------------------------
 const segRows: string[] = [];
 const photos: Array<{ name: string; bytes: Buffer; mp: number }> = [];
-for (const sku of ['MUG-001', 'BOTTLE-001', 'BOX-001', 'DONUT-001']) photos.push({ name: `${sku} (1200×1200)`, bytes: await readFile(samplePath(sku)), mp: 1.44 });
+for (const sku of ['MUG-001', 'BOTTLE-001', 'BOX-001', 'DONUT-001'])
+  photos.push({ name: `${sku} (1200×1200)`, bytes: await readFile(samplePath(sku)), mp: 1.44 });
 for (const [i, file] of (await ensurePhotos(2)).entries()) photos.push({ name: `studio photo ${i} (4000×3000)`, bytes: await readFile(file), mp: 12 });
 await segmentPhoto(photos[0]!.bytes); // warm-up (JIT)
 const allCpu: number[] = [];
@@ -114,7 +149,12 @@ const cutouts: Array<{ name: string; cut: Cutout; mp: number }> = [];
 for (const p of photos) {
   const cpu: number[] = [];
   let cut: Cutout | null = null;
-  for (let r = 0; r < RUNS; r++) cpu.push(await cpuOf(async () => { cut = await segmentPhoto(p.bytes); }));
+  for (let r = 0; r < RUNS; r++)
+    cpu.push(
+      await cpuOf(async () => {
+        cut = await segmentPhoto(p.bytes);
+      }),
+    );
   clearTransparent((cut as Cutout | null)!.rgba); // as the segmenter does before encoding
   cutouts.push({ name: p.name, cut: cut!, mp: p.mp });
   allCpu.push(median(cpu) / p.mp);
@@ -135,7 +175,11 @@ for (const level of LEVELS) {
     const d: number[] = [];
     let png: Buffer = Buffer.alloc(0);
     for (let r = 0; r < RUNS; r++) {
-      e.push(await cpuOf(async () => { png = await encodeCutout(c.cut, level); }));
+      e.push(
+        await cpuOf(async () => {
+          png = await encodeCutout(c.cut, level);
+        }),
+      );
       d.push(await cpuOf(() => sharp(png).raw().toBuffer()));
     }
     enc.push(median(e) / c.mp);
@@ -143,7 +187,9 @@ for (const level of LEVELS) {
     bytes += png.length;
     mp += c.mp;
   }
-  pngRows.push(`| ${level}${level === DEFAULT_CUTOUT_PNG_LEVEL ? ' (default)' : ''} | ${median(enc).toFixed(1)} | ${median(dec).toFixed(1)} | ${(bytes / mp / 1e6).toFixed(3)} |`);
+  pngRows.push(
+    `| ${level}${level === DEFAULT_CUTOUT_PNG_LEVEL ? ' (default)' : ''} | ${median(enc).toFixed(1)} | ${median(dec).toFixed(1)} | ${(bytes / mp / 1e6).toFixed(3)} |`,
+  );
   console.log(pngRows.at(-1));
 }
 
@@ -151,14 +197,29 @@ for (const level of LEVELS) {
 const { cutout, backgrounds } = await jobInputs();
 const master = await (async () => {
   const { compositor } = createSharpProviders({ pool: providers.pool, compositor: { thumbnails: false, aspects: [DEFAULT_ASPECTS[0]!] } });
-  const { outputs } = await compositor.composite({ photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds: backgrounds.slice(0, 1) }, { signal: new AbortController().signal, logger: silentLogger });
+  const { outputs } = await compositor.composite(
+    { photo: { sku: 'MUG-001', sha256: SHA, theme: THEME }, cutout, backgrounds: backgrounds.slice(0, 1) },
+    { signal: new AbortController().signal, logger: silentLogger },
+  );
   return sharp(outputs[0]!.bytes).raw().toBuffer({ resolveWithObject: true });
 })();
 const jpegRows: string[] = [];
-for (const [label, mozjpeg] of [['libjpeg-turbo, optimised Huffman (default)', false], ['mozjpeg (`mozjpeg: true`)', true]] as const) {
+for (const [label, mozjpeg] of [
+  ['libjpeg-turbo, optimised Huffman (default)', false],
+  ['mozjpeg (`mozjpeg: true`)', true],
+] as const) {
   const cpu: number[] = [];
   let size = 0;
-  for (let r = 0; r < RUNS; r++) cpu.push(await cpuOf(async () => { size = (await sharp(master.data, { raw: { width: master.info.width, height: master.info.height, channels: 3 } }).jpeg(jpegOptions('master', 90, mozjpeg)).toBuffer()).length; }));
+  for (let r = 0; r < RUNS; r++)
+    cpu.push(
+      await cpuOf(async () => {
+        size = (
+          await sharp(master.data, { raw: { width: master.info.width, height: master.info.height, channels: 3 } })
+            .jpeg(jpegOptions('master', 90, mozjpeg))
+            .toBuffer()
+        ).length;
+      }),
+    );
   jpegRows.push(`| ${label} | ${median(cpu).toFixed(0)} | ${(size / 1024).toFixed(0)} |`);
   console.log(jpegRows.at(-1));
 }
@@ -171,8 +232,16 @@ const bare: number[] = [];
 let outCount = 0;
 let bareCount = 0;
 for (let r = 0; r < RUNS; r++) {
-  ours.push(await cpuOf(async () => { outCount = await compositeJob(cutout, backgrounds, false); }));
-  bare.push(await cpuOf(async () => { bareCount = await bareSharp(cutout, backgrounds); }));
+  ours.push(
+    await cpuOf(async () => {
+      outCount = await compositeJob(cutout, backgrounds, false);
+    }),
+  );
+  bare.push(
+    await cpuOf(async () => {
+      bareCount = await bareSharp(cutout, backgrounds);
+    }),
+  );
   console.log(`run ${r + 1}: compositor ${ours.at(-1)!.toFixed(0)} ms CPU, bare sharp ${bare.at(-1)!.toFixed(0)} ms CPU`);
 }
 if (outCount !== bareCount) throw new Error(`output counts differ: ${outCount} vs ${bareCount}`);
@@ -183,7 +252,10 @@ await providers.pool.close();
 
 // --- 5. peak RSS per job (fresh child each) ------------------------------------------------------------
 const rss = (mode: string): { before: number; after: number } => {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--conditions=@jobkit/source', '--import', 'tsx', fileURLToPath(import.meta.url), '--rss', mode], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--conditions=@jobkit/source', '--import', 'tsx', fileURLToPath(import.meta.url), '--rss', mode], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { before: number; after: number };
 };
 const mb = (kb: number) => (kb / 1024).toFixed(0);
@@ -192,7 +264,10 @@ const rssRows = [
   ['segment one 12 MP photo (calling thread)', rss('segment12')],
   ['composite one job (masters + thumbnails, image pool)', rss('composite')],
   ['composite one job (+ hero/pdp jpg/webp/avif, image pool)', rss('composite-all')],
-].map(([name, r]) => { const x = r as { before: number; after: number }; return `| ${name as string} | ${mb(x.before)} | ${mb(x.after)} | ${mb(x.after - x.before)} |`; });
+].map(([name, r]) => {
+  const x = r as { before: number; after: number };
+  return `| ${name as string} | ${mb(x.before)} | ${mb(x.after)} | ${mb(x.after - x.before)} |`;
+});
 
 const load = (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ').slice(0, 3).join(' ');
 const md = `# provider-sharp benchmark

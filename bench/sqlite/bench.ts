@@ -24,7 +24,12 @@ const freshFile = (): string => join(dir, `b${fileNo++}.db`);
 const silent = { error() {}, warn() {}, info() {}, debug() {} };
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
-const inputs = Array.from({ length: N }, (_, i) => ({ sku: `SKU-${i % 500}`, sha256: sha(i), imageUrl: `https://images.example.com/p/${i}.jpg`, autoStart: true as const }));
+const inputs = Array.from({ length: N }, (_, i) => ({
+  sku: `SKU-${i % 500}`,
+  sha256: sha(i),
+  imageUrl: `https://images.example.com/p/${i}.jpg`,
+  autoStart: true as const,
+}));
 
 function openOurs(): { store: SqliteJobStore; service: ReturnType<typeof createJobService> } {
   const store = createSqliteJobStore({ filename: freshFile(), busyTimeoutMs: 5000 });
@@ -188,7 +193,11 @@ console.log(row('ours: JobService.createJob + claimDue(limit 1) + update→DONE'
 console.log(row('ours: insertOrGet + claimDue(limit 10) + update→DONE', 'store10'));
 console.log(row('ours: full lifecycle via JobService (create → claim → 5 transitions → DONE, 6 events)', 'lifecycle'));
 const ratio = (k: Key): string => `${(m[k] / m.plainjob).toFixed(2)}×`;
-console.log(`\nratio vs plainjob (median/median): store, batch 1 = ${ratio('store1')}; service, batch 1 = ${ratio('service1')}; store, batch 10 = ${ratio('store10')}`);
+console.log(
+  `\nratio vs plainjob (median/median): store, batch 1 = ${ratio('store1')}; service, batch 1 = ${ratio('service1')}; store, batch 10 = ${ratio('store10')}`,
+);
 const cpuStore = median(cpuMs.store1.slice(1));
 const cpuPlain = median(cpuMs.plainjob.slice(1));
-console.log(`CPU per job (median, µs): ours store batch 1 = ${cpuStore.toFixed(0)}, plainjob = ${cpuPlain.toFixed(0)} → CPU-based ratio ${(cpuPlain / cpuStore).toFixed(2)}×`);
+console.log(
+  `CPU per job (median, µs): ours store batch 1 = ${cpuStore.toFixed(0)}, plainjob = ${cpuPlain.toFixed(0)} → CPU-based ratio ${(cpuPlain / cpuStore).toFixed(2)}×`,
+);

@@ -40,7 +40,10 @@ const claim = await perOp(store.db, async () => {
 const complete = await perOp(store.db, async () => {
   for (const j of held) {
     const at = new Date().toISOString();
-    await store.update({ ...j, status: 'DONE', leaseOwner: null, leaseExpiresAt: null, completedAt: at, updatedAt: at }, { jobId: j.id, at, from: j.status, to: 'DONE', attempt: 0, errorCode: null, message: null, costUsd: 0 });
+    await store.update(
+      { ...j, status: 'DONE', leaseOwner: null, leaseExpiresAt: null, completedAt: at, updatedAt: at },
+      { jobId: j.id, at, from: j.status, to: 'DONE', attempt: 0, errorCode: null, message: null, costUsd: 0 },
+    );
   }
 });
 await store.close();

@@ -94,7 +94,9 @@ const scenarios: Scenario[] = [
 ];
 
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
-console.log('| scenario | jobs | bound (jobs/s) | timer floor (jobs/s) | whole run, median of 3 (jobs/s) | ratio to bound | ratio to floor | steady state (jobs/s) | steady / bound | RSS MB min–max |');
+console.log(
+  '| scenario | jobs | bound (jobs/s) | timer floor (jobs/s) | whole run, median of 3 (jobs/s) | ratio to bound | ratio to floor | steady state (jobs/s) | steady / bound | RSS MB min–max |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const runs = [];
@@ -104,5 +106,7 @@ for (const s of scenarios) {
   const rss = runs.flatMap((r) => r.rssMb);
   const b = runs[0]!.bound;
   const floor = s.ratePerSec ? Math.min(await timerFloor(s), s.ratePerSec) : await timerFloor(s);
-  console.log(`| ${s.name} | ${s.jobs} | ${b.toFixed(1)} | ${floor.toFixed(1)} | ${m.toFixed(1)} | ${(m / b).toFixed(3)} | ${(m / floor).toFixed(3)} | ${st.toFixed(1)} | ${(st / b).toFixed(3)} | ${Math.min(...rss)}–${Math.max(...rss)} |`);
+  console.log(
+    `| ${s.name} | ${s.jobs} | ${b.toFixed(1)} | ${floor.toFixed(1)} | ${m.toFixed(1)} | ${(m / b).toFixed(3)} | ${(m / floor).toFixed(3)} | ${st.toFixed(1)} | ${(st / b).toFixed(3)} | ${Math.min(...rss)}–${Math.max(...rss)} |`,
+  );
 }

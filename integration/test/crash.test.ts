@@ -81,9 +81,21 @@ describe('crash recovery across processes', () => {
       const job = (await rt.service.getJob(id))!;
       expect(job.status, `${id}: ${job.errorCode} ${job.errorMessage}`).toBe('DONE');
       const b = before.get(id)!;
-      if (b.mask) expect(parentLines.filter((l) => l === `parent call segment ${id}`), `segment re-ran for ${id}`).toEqual([]);
-      if (b.backgrounds) expect(parentLines.filter((l) => l === `parent call backgrounds ${id}`), `backgrounds re-ran for ${id}`).toEqual([]);
-      if (b.composites) expect(parentLines.filter((l) => l === `parent call composite ${job.theme}/${job.sku}`), `composite re-ran for ${id}`).toEqual([]);
+      if (b.mask)
+        expect(
+          parentLines.filter((l) => l === `parent call segment ${id}`),
+          `segment re-ran for ${id}`,
+        ).toEqual([]);
+      if (b.backgrounds)
+        expect(
+          parentLines.filter((l) => l === `parent call backgrounds ${id}`),
+          `backgrounds re-ran for ${id}`,
+        ).toEqual([]);
+      if (b.composites)
+        expect(
+          parentLines.filter((l) => l === `parent call composite ${job.theme}/${job.sku}`),
+          `composite re-ran for ${id}`,
+        ).toEqual([]);
     }
     // Exactly one storefront media item per composite master, across both processes.
     for (let i = 0; i < 4; i++) {

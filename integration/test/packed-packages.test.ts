@@ -79,7 +79,10 @@ beforeAll(() => {
   for (const file of ['entries.mts', 'entries.cts', 'entries.ts']) writeFileSync(path.join(app, 'src', file), source);
   const strict = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022' };
   const tsconfig = (compilerOptions: object, files: string[]) => `${JSON.stringify({ compilerOptions: { ...strict, ...compilerOptions }, files }, null, 2)}\n`;
-  writeFileSync(path.join(app, 'tsconfig.nodenext.json'), tsconfig({ module: 'nodenext', moduleResolution: 'nodenext' }, ['src/entries.mts', 'src/entries.cts']));
+  writeFileSync(
+    path.join(app, 'tsconfig.nodenext.json'),
+    tsconfig({ module: 'nodenext', moduleResolution: 'nodenext' }, ['src/entries.mts', 'src/entries.cts']),
+  );
   writeFileSync(path.join(app, 'tsconfig.bundler.json'), tsconfig({ module: 'esnext', moduleResolution: 'bundler' }, ['src/entries.ts']));
 }, 240_000);
 
@@ -95,7 +98,8 @@ describe('packed packages installed into a fresh project', () => {
         expect(existsSync(readme), `${readme} is missing`).toBe(true);
         const links = readmeLinks(readFileSync(readme, 'utf8'));
         expect(links.filter((target) => !/^(https?:|mailto:|#)/.test(target))).toEqual([]);
-        for (const file of links.map(repositoryFile)) if (file) expect(existsSync(path.join(root, file)), `${file} (linked from ${folder}/README.md)`).toBe(true);
+        for (const file of links.map(repositoryFile))
+          if (file) expect(existsSync(path.join(root, file)), `${file} (linked from ${folder}/README.md)`).toBe(true);
       });
 
       it('packs LICENSE, README.md and its builds; package.json declares the published shape', () => {

@@ -58,9 +58,14 @@ describe('pipeline on SQLite + local files + sharp', () => {
       },
     };
     const worker = createWorker({
-      service, objects, storefront, segmenter,
-      backgrounds: sharpProviders.backgroundGenerator, compositor: sharpProviders.compositor,
-      concurrency: 4, pollIntervalMs: 20,
+      service,
+      objects,
+      storefront,
+      segmenter,
+      backgrounds: sharpProviders.backgroundGenerator,
+      compositor: sharpProviders.compositor,
+      concurrency: 4,
+      pollIntervalMs: 20,
     });
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -104,13 +109,23 @@ describe('pipeline on SQLite + local files + sharp', () => {
     const service = createJobService({ store, addressPolicy: { allowlist: ['127.0.0.1/32'] } });
     const strict = createJobService({ store });
     const sha = 'c'.repeat(64);
-    for (const imageUrl of ['http://127.0.0.1/a.jpg', 'http://10.0.0.8/a.jpg', 'http://169.254.169.254/latest/meta-data/', 'file:///etc/passwd', 'http://[::ffff:169.254.169.254]/']) {
+    for (const imageUrl of [
+      'http://127.0.0.1/a.jpg',
+      'http://10.0.0.8/a.jpg',
+      'http://169.254.169.254/latest/meta-data/',
+      'file:///etc/passwd',
+      'http://[::ffff:169.254.169.254]/',
+    ]) {
       await expect(strict.createJob({ sku: 'SSRF', sha256: sha, imageUrl })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     }
     const sharpProviders = createSharpProviders({ compositor: FAST_COMPOSITOR });
     const worker = createWorker({
-      service, objects, storefront: createLocalStorefront({ dir: path.join(dir, 'ssrf-sf') }),
-      segmenter: sharpProviders.segmenter, backgrounds: sharpProviders.backgroundGenerator, compositor: sharpProviders.compositor,
+      service,
+      objects,
+      storefront: createLocalStorefront({ dir: path.join(dir, 'ssrf-sf') }),
+      segmenter: sharpProviders.segmenter,
+      backgrounds: sharpProviders.backgroundGenerator,
+      compositor: sharpProviders.compositor,
     });
     const { job } = await service.createJob({ sku: 'SSRF', sha256: sha, imageUrl: `${base}/redirect-to-metadata`, autoStart: true });
     await worker.runUntilIdle();

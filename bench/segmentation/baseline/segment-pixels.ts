@@ -98,9 +98,14 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
     rgba,
     width,
     height,
-    stats: { width, height, threshold, noise: model.noise, coverage, ms: performance.now() - started,
+    stats: {
+      width,
+      height,
+      threshold,
+      noise: model.noise,
+      coverage,
+      ms: performance.now() - started,
       stages: { backdrop: tBackdrop - started, classify: tClassify - tBackdrop, cleanup: tCleanup - tClassify, matte: tMatte - tCleanup },
     },
   };
 }
-

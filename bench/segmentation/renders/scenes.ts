@@ -41,9 +41,11 @@ export interface Rendered {
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -52,14 +54,20 @@ const svgDoc = (w: number, h: number, body: string): Buffer =>
   Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${body}</svg>`);
 
 async function rasterise(w: number, h: number, body: string): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(svgDoc(w, h, body)).ensureAlpha().raw().toBuffer());
+  return new Uint8Array(
+    await sharp(svgDoc(w, h, body))
+      .ensureAlpha()
+      .raw()
+      .toBuffer(),
+  );
 }
 
 /** Separable box blur repeated 3× (≈ Gaussian with σ ≈ r·0.8) on a float plane. */
 function blur(src: Float32Array, w: number, h: number, r: number): Float32Array {
   let a = src;
   for (let pass = 0; pass < 3; pass++) {
-    const t = new Float32Array(w * h), o = new Float32Array(w * h);
+    const t = new Float32Array(w * h),
+      o = new Float32Array(w * h);
     for (let y = 0; y < h; y++) {
       let s = 0;
       for (let x = -r; x <= r; x++) s += a[y * w + Math.min(w - 1, Math.max(0, x))]!;
@@ -86,18 +94,27 @@ function shadowField(alpha: Float32Array, w: number, h: number, kind: RenderSpec
   const s = new Float32Array(w * h);
   const scale = Math.max(w, h);
   if (kind === 'drop') {
-    const dx = Math.round(scale * 0.012), dy = Math.round(scale * 0.018);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const sx = x - dx, sy = y - dy;
-      if (sx >= 0 && sy >= 0) s[y * w + x] = alpha[sy * w + sx]!;
-    }
+    const dx = Math.round(scale * 0.012),
+      dy = Math.round(scale * 0.018);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const sx = x - dx,
+          sy = y - dy;
+        if (sx >= 0 && sy >= 0) s[y * w + x] = alpha[sy * w + sx]!;
+      }
     return normalise(blur(s, w, h, Math.max(2, Math.round(scale * 0.012))));
   }
   // Contact: an occlusion band under the lowest opaque pixel of each column, wide and soft plus tight.
   const base = new Int32Array(w).fill(-1);
-  for (let x = 0; x < w; x++) for (let y = h - 1; y >= 0; y--) if (alpha[y * w + x]! > 0.5) { base[x] = y; break; }
+  for (let x = 0; x < w; x++)
+    for (let y = h - 1; y >= 0; y--)
+      if (alpha[y * w + x]! > 0.5) {
+        base[x] = y;
+        break;
+      }
   const bottom = Math.max(...base);
-  const wide = new Float32Array(w * h), tight = new Float32Array(w * h);
+  const wide = new Float32Array(w * h),
+    tight = new Float32Array(w * h);
   for (let x = 0; x < w; x++) {
     if (base[x]! < 0 || base[x]! < bottom - scale * 0.03) continue; // only parts resting near the floor
     for (let y = base[x]!; y < Math.min(h, base[x]! + scale * 0.02); y++) wide[y * w + x] = 1;
@@ -137,7 +154,8 @@ export async function renderStudioShot(spec: RenderSpec): Promise<Rendered> {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       // Light centre slightly above the middle; quadratic fall-off to the corners.
-      const du = (x / (w - 1) - 0.5) * 2, dv = (y / (h - 1) - 0.45) * 2;
+      const du = (x / (w - 1) - 0.5) * 2,
+        dv = (y / (h - 1) - 0.45) * 2;
       const k = (1 - spec.falloff * Math.min(1, (du * du + dv * dv) / 2)) * (1 - spec.shadowStrength * shadow[i]!);
       const a = alpha[i]!;
       for (let c = 0; c < 3; c++) {
@@ -146,8 +164,13 @@ export async function renderStudioShot(spec: RenderSpec): Promise<Rendered> {
       }
     }
   }
-  const soft = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).blur(0.6).raw().toBuffer();
+  const soft = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .blur(0.6)
+    .raw()
+    .toBuffer();
   for (let i = 0; i < soft.length; i++) soft[i] = Math.max(0, Math.min(255, Math.round(soft[i]! + gauss() * spec.noise)));
-  const jpeg = await sharp(soft, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: spec.jpegQuality }).toBuffer();
+  const jpeg = await sharp(soft, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: spec.jpegQuality })
+    .toBuffer();
   return { jpeg, mask, width: w, height: h };
 }

@@ -44,7 +44,14 @@ export function createApp(runtime: Runtime, config: Config, logger: Logger): Exp
     }),
   );
   app.get('/', (_req, res) => {
-    res.json({ name: 'jobkit example server', api: '/api', dashboard: '/dashboard', metrics: '/api/metrics', openapi: '/api/openapi.json', health: '/api/healthz' });
+    res.json({
+      name: 'jobkit example server',
+      api: '/api',
+      dashboard: '/dashboard',
+      metrics: '/api/metrics',
+      openapi: '/api/openapi.json',
+      health: '/api/healthz',
+    });
   });
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'not found' } });

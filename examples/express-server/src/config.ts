@@ -17,9 +17,12 @@ const flag = z
   .toLowerCase()
   .refine((v) => TRUE.includes(v) || FALSE.includes(v), 'must be 1/0, true/false, yes/no or on/off')
   .transform((v) => TRUE.includes(v));
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const positiveInt = z.coerce.number().int().min(1);
 
 const envSchema = z.object({
@@ -109,7 +112,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (e.JOBKIT_IMAGE_MAX_PER_SKU !== undefined && e.IMAGE_MAX_PER_SKU !== undefined && e.JOBKIT_IMAGE_MAX_PER_SKU !== e.IMAGE_MAX_PER_SKU) {
     throw invalidInput('IMAGE_MAX_PER_SKU', 'differs from JOBKIT_IMAGE_MAX_PER_SKU; set only one');
   }
-  for (const [name, values] of [['JOBKIT_API_TOKEN', e.JOBKIT_API_TOKEN], ['JOBKIT_WEBHOOK_SECRET', e.JOBKIT_WEBHOOK_SECRET]] as const) {
+  for (const [name, values] of [
+    ['JOBKIT_API_TOKEN', e.JOBKIT_API_TOKEN],
+    ['JOBKIT_WEBHOOK_SECRET', e.JOBKIT_WEBHOOK_SECRET],
+  ] as const) {
     if (values?.some((v) => v.length < 16)) throw invalidInput(name, 'each value must be at least 16 characters (comma-separated for several)');
   }
   const worker = e.JOBKIT_WORKER ?? true;

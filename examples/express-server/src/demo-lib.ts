@@ -110,8 +110,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         results.push({ sku, file, job: null, outcome: 'INVALID_SKU', ms: 0 });
         continue;
       }
-      const body = JSON.stringify({ sku, sha256: createHash('sha256').update(bytes).digest('hex'), imageUrl: `${photos.url}/${encodeURIComponent(file)}`, theme });
-      const res = await fetch(`${api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
+      const body = JSON.stringify({
+        sku,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        imageUrl: `${photos.url}/${encodeURIComponent(file)}`,
+        theme,
+      });
+      const res = await fetch(`${api}/webhooks/3jms/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) },
+        body,
+      });
       const answer = (await res.json()) as { status?: string; job?: Job; error?: { code: string; message: string } };
       if (!answer.job) {
         results.push({ sku, file, job: null, outcome: `HTTP ${res.status} ${answer.error?.code ?? ''}`.trim(), ms: 0 });

@@ -104,7 +104,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const replicate = replicateConfigFromEnv(env);
   const shopify = shopifyConfigFromEnv(env);
   const databaseUrl = env['DATABASE_URL']?.trim() || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw invalidInput('DATABASE_URL', 'must be a postgres:// or postgresql:// connection string');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw invalidInput('DATABASE_URL', 'must be a postgres:// or postgresql:// connection string');
 
   let store: JobStore;
   let storeName: string;

@@ -53,6 +53,9 @@ async function readSecret(file: string): Promise<string | null> {
     throw new JobkitError('STORAGE_FAILED', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const value = text.trim();
-  if (value.length < 16) throw new JobkitError('INVALID_INPUT', `${file} must hold a secret of at least 16 characters; delete it to generate a new one`, { details: { field: file } });
+  if (value.length < 16)
+    throw new JobkitError('INVALID_INPUT', `${file} must hold a secret of at least 16 characters; delete it to generate a new one`, {
+      details: { field: file },
+    });
   return value;
 }

@@ -50,7 +50,16 @@ export async function startServer(config: Config, logger: Logger, options: Pick<
 
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
-    { url, pid: process.pid, publicUrl: origin, dataDir: runtime.paths.dataDir, adapters: runtime.adapters, worker: runtime.worker !== null, autoStart: config.autoStart, review: runtime.service.review },
+    {
+      url,
+      pid: process.pid,
+      publicUrl: origin,
+      dataDir: runtime.paths.dataDir,
+      adapters: runtime.adapters,
+      worker: runtime.worker !== null,
+      autoStart: config.autoStart,
+      review: runtime.service.review,
+    },
     'jobkit example server listening',
   );
 

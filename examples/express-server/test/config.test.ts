@@ -86,7 +86,11 @@ describe('loadConfig', () => {
       publicUrl: 'https://jobs.example.com',
       production: true,
     });
-    expect(loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', JOBKIT_WORKER: 'false', JOBKIT_AUTO_START: 'yes' })).toMatchObject({ maxImagesPerSku: 3, worker: false, autoStart: true });
+    expect(loadConfig({ JOBKIT_IMAGE_MAX_PER_SKU: '3', JOBKIT_WORKER: 'false', JOBKIT_AUTO_START: 'yes' })).toMatchObject({
+      maxImagesPerSku: 3,
+      worker: false,
+      autoStart: true,
+    });
     expect(loadConfig({ JOBKIT_AUTO_START: '0' })).toMatchObject({ worker: true, autoStart: false });
     expect(loadConfig({ JOBKIT_REVIEW: ' Always ', JOBKIT_REVIEW_MIN_SCORE: '0.75' })).toMatchObject({ review: 'always', reviewMinScore: 0.75 });
     expect(loadConfig({ JOBKIT_REVIEW: 'never' }).review).toBe('never');
@@ -172,10 +176,15 @@ describe('loadOrCreateSecret', () => {
       { length: 4 },
       () =>
         new Promise<{ values?: string[]; created?: number; error?: string }>((resolve, reject) => {
-          execFile(process.execPath, ['--conditions=@jobkit/source', '--import', 'tsx', child, files, go, String(rounds)], { timeout: 100_000 }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${err.message}\n${stderr}`));
-            else resolve(JSON.parse(stdout) as { values?: string[]; created?: number; error?: string });
-          });
+          execFile(
+            process.execPath,
+            ['--conditions=@jobkit/source', '--import', 'tsx', child, files, go, String(rounds)],
+            { timeout: 100_000 },
+            (err, stdout, stderr) => {
+              if (err) reject(new Error(`${err.message}\n${stderr}`));
+              else resolve(JSON.parse(stdout) as { values?: string[]; created?: number; error?: string });
+            },
+          );
         }),
     );
     // Release the children together once every one has loaded.
@@ -189,7 +198,10 @@ describe('loadOrCreateSecret', () => {
     for (const o of outcomes) expect(o.error).toBeUndefined();
     for (let i = 0; i < rounds; i++) {
       const value = outcomes[0]!.values![i]!;
-      expect(outcomes.map((o) => o.values![i]), `secret-${i}`).toEqual(Array(4).fill(value));
+      expect(
+        outcomes.map((o) => o.values![i]),
+        `secret-${i}`,
+      ).toEqual(Array(4).fill(value));
       expect((await readFile(path.join(files, `secret-${i}`), 'utf8')).trim()).toBe(value);
     }
     expect(outcomes.reduce((n, o) => n + o.created!, 0)).toBe(rounds);

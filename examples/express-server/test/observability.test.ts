@@ -56,7 +56,8 @@ beforeAll(async () => {
     sha256: createHash('sha256').update(bytes).digest('hex'),
     imageUrl: `http://127.0.0.1:${(photos.address() as AddressInfo).port}/TEAPOT-9.jpg`,
   });
-  const deliver = () => fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
+  const deliver = () =>
+    fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
   const created = await deliver();
   expect(created.status).toBe(201);
   const id = ((await created.json()) as { job: Job }).job.id;

@@ -24,7 +24,14 @@ describe.skipIf(!target.url)('DATABASE_URL switches the job store to PostgreSQL'
 
   it('migrates, ingests a signed webhook idempotently and reports ready', { timeout: 60_000 }, async () => {
     const server = await startServer(
-      loadConfig({ PORT: '0', JOBKIT_DATA_DIR: dir, JOBKIT_WORKER: '0', DATABASE_URL: db.url, JOBKIT_API_TOKEN: 'pg-test-token-0123456789', JOBKIT_WEBHOOK_SECRET: 'pg-test-secret-0123456789' }),
+      loadConfig({
+        PORT: '0',
+        JOBKIT_DATA_DIR: dir,
+        JOBKIT_WORKER: '0',
+        DATABASE_URL: db.url,
+        JOBKIT_API_TOKEN: 'pg-test-token-0123456789',
+        JOBKIT_WEBHOOK_SECRET: 'pg-test-secret-0123456789',
+      }),
       capturingLogger().logger,
     );
     try {
@@ -32,11 +39,19 @@ describe.skipIf(!target.url)('DATABASE_URL switches the job store to PostgreSQL'
       expect(server.runtime.paths.database).toBeUndefined();
       expect(await (await fetch(`${server.api}/readyz`)).json()).toEqual({ status: 'ready' });
       const body = JSON.stringify({ sku: 'PG-1', sha256: 'd'.repeat(64), imageUrl: 'https://images.example.com/pg.jpg' });
-      const send = () => fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: 'pg-test-secret-0123456789' }) }, body });
+      const send = () =>
+        fetch(`${server.api}/webhooks/3jms/images`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: 'pg-test-secret-0123456789' }) },
+          body,
+        });
       const answers = await Promise.all(Array.from({ length: 20 }, send));
       expect(answers.map((r) => r.status).sort()).toEqual([...Array<number>(19).fill(200), 201]);
       const { job } = (await answers.find((r) => r.status === 201)!.json()) as { job: Job };
-      const page = (await (await fetch(`${server.api}/jobs?sku=PG-1`, { headers: { authorization: 'Bearer pg-test-token-0123456789' } })).json()) as { total: number; jobs: Job[] };
+      const page = (await (await fetch(`${server.api}/jobs?sku=PG-1`, { headers: { authorization: 'Bearer pg-test-token-0123456789' } })).json()) as {
+        total: number;
+        jobs: Job[];
+      };
       expect(page.total).toBe(1);
       expect(page.jobs[0]!.id).toBe(job.id);
     } finally {

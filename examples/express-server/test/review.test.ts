@@ -42,7 +42,9 @@ async function busyPhoto(): Promise<Buffer> {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     raw[i] = seed >> 23;
   }
-  return sharp(raw, { raw: { width: 600, height: 600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(raw, { raw: { width: 600, height: 600, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 beforeAll(async () => {
@@ -90,7 +92,11 @@ async function deliver(server: RunningServer, file: string): Promise<Job> {
     sha256: createHash('sha256').update(bytes).digest('hex'),
     imageUrl: `http://127.0.0.1:${(photos.address() as AddressInfo).port}/${file}`,
   });
-  const res = await fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) }, body });
+  const res = await fetch(`${server.api}/webhooks/3jms/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) },
+    body,
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { job: Job }).job;
 }
@@ -104,7 +110,8 @@ async function waitForStatus(server: RunningServer, id: string, statuses: JobSta
   for (;;) {
     const job = await getJob(server, id);
     if (statuses.includes(job.status)) return job;
-    if (job.status === 'FAILED' || job.status === 'DONE' || Date.now() > deadline) throw new Error(`job ${id} is ${job.status} (${job.errorCode ?? ''} ${job.errorMessage ?? ''}), expected ${statuses.join('/')}`);
+    if (job.status === 'FAILED' || job.status === 'DONE' || Date.now() > deadline)
+      throw new Error(`job ${id} is ${job.status} (${job.errorCode ?? ''} ${job.errorMessage ?? ''}), expected ${statuses.join('/')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -152,13 +159,26 @@ describe('with Replicate configured: local first, hosted when the studio segment
       segmentModel({
         run: async (_input, { image }) => {
           const mask = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="600"><circle cx="300" cy="300" r="200" fill="#fff"/></svg>');
-          const cutout = await sharp(image!).ensureAlpha().composite([{ input: mask, blend: 'dest-in' }]).png().toBuffer();
+          const cutout = await sharp(image!)
+            .ensureAlpha()
+            .composite([{ input: mask, blend: 'dest-in' }])
+            .png()
+            .toBuffer();
           return { outputs: [{ bytes: cutout, contentType: 'image/png' }], single: true, predictTimeSec: 2 };
         },
       }),
     );
-    const background = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#ececec' } }).png().toBuffer();
-    fake.addModel(fluxModel({ run: (input) => ({ outputs: Array.from({ length: Number(input['num_outputs'] ?? 1) }, () => ({ bytes: background, contentType: 'image/png' })), predictTimeSec: 0.6 }) }));
+    const background = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#ececec' } })
+      .png()
+      .toBuffer();
+    fake.addModel(
+      fluxModel({
+        run: (input) => ({
+          outputs: Array.from({ length: Number(input['num_outputs'] ?? 1) }, () => ({ bytes: background, contentType: 'image/png' })),
+          predictTimeSec: 0.6,
+        }),
+      }),
+    );
   });
   afterAll(async () => {
     await fake?.close();
@@ -182,7 +202,11 @@ describe('with Replicate configured: local first, hosted when the studio segment
     const local = await waitForStatus(server, id, ['REVIEW']);
     expect(segmentCreates()).toBe(before);
     const post = (action: string, body?: unknown) =>
-      fetch(`${server.api}/jobs/${id}/${action}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      fetch(`${server.api}/jobs/${id}/${action}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     expect((await post('reject', { reason: 'the handle is cut off', retryWith: 'hosted' })).status).toBe(200);
     // Straight back to segmenting (the reject answered after the transition), then composited and held again.
     const hosted = await waitForStatus(server, id, ['REVIEW']);
@@ -196,7 +220,9 @@ describe('with Replicate configured: local first, hosted when the studio segment
 
   const segmentCreates = () => [...fake.predictions.values()].filter((p) => p.model === '851-labs/background-remover').length;
 
-  it('a studio shot is cut locally (Replicate segments nothing); a refused photo is cut by Replicate once, its cost recorded', { timeout: 240_000 }, async () => {
+  it('a studio shot is cut locally (Replicate segments nothing); a refused photo is cut by Replicate once, its cost recorded', {
+    timeout: 240_000,
+  }, async () => {
     const server = await start(
       { JOBKIT_REVIEW: 'never', JOBKIT_WORKER_CONCURRENCY: '1', REPLICATE_API_TOKEN: fake.token },
       { replicateClient: { baseUrl: fake.baseUrl } },

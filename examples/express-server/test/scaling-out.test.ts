@@ -83,7 +83,11 @@ async function webhookToApiOnlyReplicaEndsDone(shared: Record<string, string>, s
 
   const body = JSON.stringify({ sku, sha256: photoSha, imageUrl: photoUrl });
   const deliver = (to: RunningServer) =>
-    fetch(`${to.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) }, body });
+    fetch(`${to.api}/webhooks/3jms/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) },
+      body,
+    });
   const res = await deliver(apiOnly);
   expect(res.status).toBe(201);
   const { job } = (await res.json()) as { job: Job };

@@ -48,7 +48,10 @@ describe('the demo flow (server + in-process worker + sharp + SQLite on a temp d
       for (const key of [job.originalKey!, job.maskKey!, ...job.backgroundKeys, ...job.compositeKeys]) {
         expect((await stat(path.join(result.objectsDir!, key))).size, key).toBeGreaterThan(1000);
       }
-      const manifest = JSON.parse(await readFile(path.join(result.storefrontDir!, job.sku, 'manifest.json'), 'utf8')) as Array<{ mediaId: string; file: string }>;
+      const manifest = JSON.parse(await readFile(path.join(result.storefrontDir!, job.sku, 'manifest.json'), 'utf8')) as Array<{
+        mediaId: string;
+        file: string;
+      }>;
       expect(manifest.map((m) => m.mediaId).sort()).toEqual([...job.storefrontMediaIds].sort());
       for (const m of manifest) expect(existsSync(path.join(result.storefrontDir!, job.sku, m.file))).toBe(true);
     }
@@ -81,7 +84,11 @@ describe('the reference server', () => {
     expect((await fetch(`${server.api}/jobs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect(await (await fetch(`${server.api}/readyz`)).json()).toEqual({ status: 'ready' });
     const body = JSON.stringify({ sku: 'KEEP-1', sha256: 'c'.repeat(64), imageUrl: 'https://images.example.com/keep.jpg' });
-    const res = await fetch(`${server.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) }, body });
+    const res = await fetch(`${server.api}/webhooks/3jms/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook({ body, secret }) },
+      body,
+    });
     expect(res.status).toBe(201);
     // JOBKIT_AUTO_START=0 (an external driver starts jobs): the job waits in NEW.
     const { job } = (await res.json()) as { job: Job };
@@ -93,7 +100,9 @@ describe('the reference server', () => {
     expect(again.server.runtime.apiTokens).toEqual([token]);
     expect(again.server.runtime.webhookSecrets).toEqual([secret]);
     // The SQLite file kept the job.
-    const events = (await (await fetch(`${again.server.api}/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${token}` } })).json()) as { events: JobEvent[] };
+    const events = (await (await fetch(`${again.server.api}/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      events: JobEvent[];
+    };
     expect(events.events.map((e) => e.to)).toEqual(['NEW']);
   });
 

@@ -52,8 +52,26 @@ describe('stopOnSignals', () => {
   it('a logger that throws (its output is gone) does not break the stop', async () => {
     const target = new EventEmitter();
     const exits: number[] = [];
-    const throwing = { info: () => { throw new Error('EPIPE'); }, error: () => { throw new Error('EPIPE'); }, warn() {}, debug() {}, child() { return this; } };
-    stopOnSignals({ stop: async () => undefined, logger: throwing as never, deadlineMs: 1_000, exit: (c) => void exits.push(c), target: target as unknown as NodeJS.Process });
+    const throwing = {
+      info: () => {
+        throw new Error('EPIPE');
+      },
+      error: () => {
+        throw new Error('EPIPE');
+      },
+      warn() {},
+      debug() {},
+      child() {
+        return this;
+      },
+    };
+    stopOnSignals({
+      stop: async () => undefined,
+      logger: throwing as never,
+      deadlineMs: 1_000,
+      exit: (c) => void exits.push(c),
+      target: target as unknown as NodeJS.Process,
+    });
     target.emit('SIGTERM', 'SIGTERM');
     target.emit('SIGTERM', 'SIGTERM');
     await tick();

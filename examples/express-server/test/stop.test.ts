@@ -135,15 +135,27 @@ async function stopMidStep(entry: Entry, how: 'group' | 'pid', stdout: 'open' | 
       JOBKIT_SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
     });
     const listening = await waitFor(
-      () => p.out().split('\n').find((l) => l.includes('jobkit example server listening')),
+      () =>
+        p
+          .out()
+          .split('\n')
+          .find((l) => l.includes('jobkit example server listening')),
       `the server to listen (stderr: ${p.err()})`,
     );
     const { url } = JSON.parse(listening) as { url: string };
 
     const ids: string[] = [];
     for (const name of ['HELD-A.jpg', 'HELD-B.jpg']) {
-      const body = JSON.stringify({ sku: name.replace('.jpg', ''), sha256: createHash('sha256').update(photos[name]!).digest('hex'), imageUrl: photoServer.url(name) });
-      const res = await fetch(`${url}/api/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) }, body });
+      const body = JSON.stringify({
+        sku: name.replace('.jpg', ''),
+        sha256: createHash('sha256').update(photos[name]!).digest('hex'),
+        imageUrl: photoServer.url(name),
+      });
+      const res = await fetch(`${url}/api/webhooks/3jms/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook({ body, secret: SECRET }) },
+        body,
+      });
       expect(res.status).toBe(201);
       ids.push(((await res.json()) as { job: Job }).job.id);
     }
@@ -251,7 +263,14 @@ describe('process lifecycle', () => {
   it('SIGINT (Ctrl-C) stops the server and the worker, logs no secret, exits 0', { timeout: 60_000 }, async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jobkit-stop-'));
     const p = launch('npm start', { PORT: '0', JOBKIT_DATA_DIR: dir });
-    const listening = await waitFor(() => p.out().split('\n').find((l) => l.includes('jobkit example server listening')), 'the server to listen');
+    const listening = await waitFor(
+      () =>
+        p
+          .out()
+          .split('\n')
+          .find((l) => l.includes('jobkit example server listening')),
+      'the server to listen',
+    );
     const { url } = JSON.parse(listening) as { url: string };
     const token = (await readFile(path.join(dir, 'api-token'), 'utf8')).trim();
     expect((await fetch(`${url}/api/jobs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);

@@ -72,7 +72,13 @@ function middleware(core: JobkitCore) {
   return (req: Request, res: Response, next: NextFunction): void => {
     res.removeHeader('x-powered-by');
     const body = expressBody(req as ParsedRequest);
-    const record = nodeRecord(req, { base: req.baseUrl, url: req.url, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', secure: req.secure, ...(body ? { body } : {}) });
+    const record = nodeRecord(req, {
+      base: req.baseUrl,
+      url: req.url,
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      secure: req.secure,
+      ...(body ? { body } : {}),
+    });
     core.dispatch(record).then((r) => (r ? writeNodeResponse(req, res, r) : next()), next);
   };
 }

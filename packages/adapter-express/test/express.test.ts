@@ -32,13 +32,27 @@ async function appWith(before: (app: Express) => void, options: Partial<JobkitRo
   const service = createJobService({ store: createMemoryJobStore() });
   const app = express();
   before(app);
-  app.use('/api', createJobkitRouter({ service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] }, autoStart: false, ...options }));
+  app.use(
+    '/api',
+    createJobkitRouter({
+      service,
+      objects: createMemoryObjectStore(),
+      webhook: { secrets: [SECRET] },
+      auth: { tokens: [TOKEN] },
+      autoStart: false,
+      ...options,
+    }),
+  );
   return { api: `${await listen(app)}/api`, service };
 }
 
 function deliver(api: string, body: unknown): Promise<Response> {
   const raw = JSON.stringify(body);
-  return fetch(`${api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook({ body: raw, secret: SECRET }) }, body: raw });
+  return fetch(`${api}/webhooks/3jms/images`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook({ body: raw, secret: SECRET }) },
+    body: raw,
+  });
 }
 
 describe('a body parser in front of the router', () => {
@@ -75,7 +89,11 @@ describe('a body parser in front of the router', () => {
     expect((await deliver(api, photo('KEPT'))).status).toBe(201);
     // A wrong signature over the kept bytes is still a signature error.
     const raw = JSON.stringify(photo('FORGED'));
-    const forged = await fetch(`${api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-3jms-signature': 'b'.repeat(64) }, body: raw });
+    const forged = await fetch(`${api}/webhooks/3jms/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-3jms-signature': 'b'.repeat(64) },
+      body: raw,
+    });
     expect(forged.status).toBe(401);
   });
 
@@ -92,7 +110,7 @@ describe('a body parser in front of the router', () => {
 });
 
 describe('router details', () => {
-  it('extraRoutes answer after jobkit\'s routes and before the 404; their errors leave as JSON; no x-powered-by', async () => {
+  it("extraRoutes answer after jobkit's routes and before the 404; their errors leave as JSON; no x-powered-by", async () => {
     const { api } = await appWith(() => undefined, {
       extraRoutes: (router: Router) => {
         router.get('/custom', (_req, res) => {
@@ -126,7 +144,11 @@ describe('the dashboard behind a proxy (trust proxy)', () => {
   const signIn = (base: string, token: string, forwardedFor?: string, proto?: string) =>
     fetch(`${base}/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}), ...(proto ? { 'x-forwarded-proto': proto } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+        ...(proto ? { 'x-forwarded-proto': proto } : {}),
+      },
       body: new URLSearchParams({ token }).toString(),
       redirect: 'manual',
     });
@@ -142,7 +164,7 @@ describe('the dashboard behind a proxy (trust proxy)', () => {
     expect(right.headers.get('set-cookie')).toMatch(/; Secure$/);
   });
 
-  it('without trust proxy every client shares the proxy\'s address: wrong tokens are throttled together, the right one still signs in', async () => {
+  it("without trust proxy every client shares the proxy's address: wrong tokens are throttled together, the right one still signs in", async () => {
     const base = await dashboard(false);
     for (let i = 0; i < 2; i++) expect((await signIn(base, 'wrong-token-wrong-token', `203.0.113.${i}`)).status).toBe(401);
     expect((await signIn(base, 'wrong-token-wrong-token', '198.51.100.2')).status).toBe(429);

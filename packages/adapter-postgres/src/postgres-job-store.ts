@@ -215,10 +215,13 @@ function buildStore(conn: ReturnType<typeof openPool>, schema: string, flags: { 
 
     stats: (now: Date) =>
       op('stats', async () => {
-        const r = await query<{ by_status: Record<string, number>; cost_total: string; cost_today: string; avg_duration_ms: string | null; oldest_queued: Date | string | null }>(
-          sql.stats,
-          [utcMidnight(now).toISOString()],
-        );
+        const r = await query<{
+          by_status: Record<string, number>;
+          cost_total: string;
+          cost_today: string;
+          avg_duration_ms: string | null;
+          oldest_queued: Date | string | null;
+        }>(sql.stats, [utcMidnight(now).toISOString()]);
         const row = r.rows[0]!;
         return statsFrom({
           byStatus: row.by_status as Partial<Record<JobStatus, number>>,

@@ -159,4 +159,3 @@ export function buildStatements(s: string) {
     listBase: `FROM ${jobs}`,
   };
 }
-

@@ -67,15 +67,31 @@ describePg('migrations', () => {
       pool.query(
         `INSERT INTO v010.jobs (id, sku, sha256, theme, status, driver, attempts, max_attempts, original_key, mask_key, background_keys, composite_keys, thumbnail_keys, derivative_keys, storefront_media_ids, cost_usd, created_at, updated_at, started_at, completed_at, version)
          VALUES ($1, 'OLD-1', $2, 'default', $3, 'worker', 0, 5, 'originals/OLD-1/x.jpg', $4, '["b/1.jpg"]', $5, '[]', '[]', $6, 0.01, now(), now(), now(), $7, 3)`,
-        [id, extra.repeat(64).slice(0, 64), status, 'masks/OLD-1/x.png', status === 'DONE' ? '["c/1.jpg"]' : '[]', status === 'DONE' ? '["gid://shopify/MediaImage/1"]' : '[]', status === 'DONE' ? new Date().toISOString() : null],
+        [
+          id,
+          extra.repeat(64).slice(0, 64),
+          status,
+          'masks/OLD-1/x.png',
+          status === 'DONE' ? '["c/1.jpg"]' : '[]',
+          status === 'DONE' ? '["gid://shopify/MediaImage/1"]' : '[]',
+          status === 'DONE' ? new Date().toISOString() : null,
+        ],
       );
     await insert('job-old-done', 'DONE', 'a');
     await insert('job-old-compositing', 'COMPOSITING', 'b');
-    await pool.query(`INSERT INTO v010.job_events (job_id, at, from_status, to_status, attempt, cost_usd) VALUES ('job-old-done', now(), 'SHOPIFY_PUSH', 'DONE', 1, 0.01)`);
+    await pool.query(
+      `INSERT INTO v010.job_events (job_id, at, from_status, to_status, attempt, cost_usd) VALUES ('job-old-done', now(), 'SHOPIFY_PUSH', 'DONE', 1, 0.01)`,
+    );
     const store = await createPostgresJobStore({ pool, schema: 'v010' });
     try {
       expect((await pool.query('SELECT max(version)::int AS v FROM v010.schema_migrations')).rows[0]).toEqual({ v: LATEST_SCHEMA_VERSION });
-      expect(await store.get('job-old-done')).toMatchObject({ status: 'DONE', quality: null, segmentWith: null, storefrontMediaIds: ['gid://shopify/MediaImage/1'], version: 3 });
+      expect(await store.get('job-old-done')).toMatchObject({
+        status: 'DONE',
+        quality: null,
+        segmentWith: null,
+        storefrontMediaIds: ['gid://shopify/MediaImage/1'],
+        version: 3,
+      });
       expect(await store.listEvents('job-old-done')).toHaveLength(1);
       // The job mid-pipeline is claimed and written on by this version.
       const [claimed] = await store.claimDue({ owner: 'w', now: new Date(Date.now() + 1000), leaseMs: 10_000, limit: 5 });

@@ -5,7 +5,6 @@ import { creationEvent, makeJob, rejectionOf as errorOf } from 'jobkit/testing';
 import { createPostgresJobStore, migratePostgres, type JobAvailable, type PostgresJobStore } from '../src/index.js';
 import { describePg, useTestDatabase } from './pg-target.js';
 
-
 describe('options validation (no server needed)', () => {
   it.each(['Jobkit', 'a;drop table x', 'a"b', 'pg_catalog', '1abc', '', 'x'.repeat(41)])('rejects schema %j', async (schema) => {
     const err = await errorOf(createPostgresJobStore({ connectionString: 'postgres://127.0.0.1:1/x', schema }));

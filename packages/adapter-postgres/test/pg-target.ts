@@ -10,7 +10,9 @@ import { createTestDatabase, postgresTestTarget } from '../../../test-support/po
 export const target = postgresTestTarget();
 
 /** `describe`, or `describe.skip` with the reason in its title when no server is available. */
-export const describePg: typeof describe = (target.url ? describe : (name: string, fn: () => void) => describe.skip(`${name} [SKIPPED: ${target.skipReason}]`, fn)) as typeof describe;
+export const describePg: typeof describe = (
+  target.url ? describe : (name: string, fn: () => void) => describe.skip(`${name} [SKIPPED: ${target.skipReason}]`, fn)
+) as typeof describe;
 
 /**
  * A fresh database for the current file (created in beforeAll, dropped in afterAll), and pools on it that

@@ -12,7 +12,9 @@ import { forkWorkers, outcome, overlappingLeases, seedQueued, waitAllDone, type 
 const canRestart = postgresBinariesAvailable();
 if (!canRestart && postgresRequired()) throw new Error(`server-restart tests need PostgreSQL binaries in ${PG_BIN_DIR} (CI or JOBKIT_REQUIRE_PG=1 set)`);
 if (!canRestart) console.warn(`[adapter-postgres] SKIPPING server-restart tests: no PostgreSQL binaries in ${PG_BIN_DIR} to start a private cluster`);
-const describeRestart = canRestart ? describe : (name: string, fn: () => void) => describe.skip(`${name} [SKIPPED: no PostgreSQL binaries in ${PG_BIN_DIR}]`, fn);
+const describeRestart = canRestart
+  ? describe
+  : (name: string, fn: () => void) => describe.skip(`${name} [SKIPPED: no PostgreSQL binaries in ${PG_BIN_DIR}]`, fn);
 
 describeRestart('server restart', () => {
   let cluster: PostgresCluster;
@@ -49,7 +51,16 @@ describeRestart('server restart', () => {
     } catch (e) {
       expect(JobkitError.is(e, 'STORAGE_FAILED') && e.retryable).toBe(true);
     }
-    await expect.poll(async () => store.ping().then(() => 'ok', (e: unknown) => String(e)), { timeout: 10_000 }).toBe('ok');
+    await expect
+      .poll(
+        async () =>
+          store.ping().then(
+            () => 'ok',
+            (e: unknown) => String(e),
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe('ok');
     // The listener reconnects and says "poll now", then delivers notifications again.
     await expect.poll(() => events.some((e) => e.jobId === null), { timeout: 10_000 }).toBe(true);
     await store.whenListening();

@@ -27,7 +27,16 @@ describePg('worker crash on PostgreSQL', () => {
   const spawn = (id: string, steps: PipelineMessage[]) => {
     const child = fork(CHILD, [], {
       execArgv: ['--conditions=@jobkit/source', '--import', 'tsx'],
-      env: { ...process.env, PG_URL: db.url(), PG_SCHEMA: 'crash', OBJECT_DIR: join(dir, 'objects'), STOREFRONT_DIR: join(dir, 'storefront'), WORKER_ID: id, LEASE_MS: String(LEASE_MS), LATENCY_MS: '250' },
+      env: {
+        ...process.env,
+        PG_URL: db.url(),
+        PG_SCHEMA: 'crash',
+        OBJECT_DIR: join(dir, 'objects'),
+        STOREFRONT_DIR: join(dir, 'storefront'),
+        WORKER_ID: id,
+        LEASE_MS: String(LEASE_MS),
+        LATENCY_MS: '250',
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
@@ -66,7 +75,13 @@ describePg('worker crash on PostgreSQL', () => {
     const stepsA: PipelineMessage[] = [];
     const a = spawn('worker-a', stepsA);
     // Kill it once it has done some steps and holds leases on jobs in the middle of a step.
-    await until(async () => stepsA.filter((m) => m.type === 'step').length >= 4 && (await store.list({ limit: JOBS, offset: 0 })).jobs.some((j) => j.leaseOwner === 'worker-a' && j.status !== 'DONE'), 60_000, 'worker A mid-run');
+    await until(
+      async () =>
+        stepsA.filter((m) => m.type === 'step').length >= 4 &&
+        (await store.list({ limit: JOBS, offset: 0 })).jobs.some((j) => j.leaseOwner === 'worker-a' && j.status !== 'DONE'),
+      60_000,
+      'worker A mid-run',
+    );
     a.kill('SIGKILL');
     await new Promise((r) => a.once('exit', r));
     const atKill = (await store.list({ limit: JOBS, offset: 0 })).jobs;

@@ -22,10 +22,29 @@ const ACCESS = new Set([
   'TokenRefreshRequired',
 ]);
 const BUCKET_CONFIG = new Set(['NoSuchBucket', 'InvalidBucketName', 'PermanentRedirect', 'AuthorizationHeaderMalformed']);
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequests', 'TooManyRequestsException', 'RequestThrottled']);
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequests',
+  'TooManyRequestsException',
+  'RequestThrottled',
+]);
 const TRANSIENT = new Set(['RequestTimeout', 'RequestTimeoutException', 'InternalError', 'ServiceUnavailable', 'TimeoutError']);
 /** Socket-level failures (no HTTP response): the endpoint may be back in a moment. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 function statusOf(e: unknown): number | undefined {
   const status = (e as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
@@ -64,7 +83,12 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): JobkitError {
   const name = (rawName === 'Unknown' || rawName === 'UnknownError') && status !== undefined ? `HTTP ${status}` : rawName;
   const text = e instanceof Error && e.message && e.message !== 'UnknownError' ? e.message : name;
   const where = ctx.key === undefined ? `bucket "${ctx.bucket}"` : `"${ctx.key}" in bucket "${ctx.bucket}"`;
-  const details: Record<string, unknown> = { bucket: ctx.bucket, operation: ctx.operation, s3Code: name, ...(status !== undefined ? { httpStatus: status } : {}) };
+  const details: Record<string, unknown> = {
+    bucket: ctx.bucket,
+    operation: ctx.operation,
+    s3Code: name,
+    ...(status !== undefined ? { httpStatus: status } : {}),
+  };
   if (ctx.key !== undefined) details.key = ctx.key;
 
   if (NOT_FOUND.has(name) && ctx.key !== undefined) {
@@ -74,11 +98,15 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): JobkitError {
     return new JobkitError('STORAGE_FAILED', `S3 bucket "${ctx.bucket}" does not exist (${ctx.operation})`, { retryable: false, cause: e, details });
   }
   if (ACCESS.has(name) || BUCKET_CONFIG.has(name) || status === 401 || status === 403) {
-    return new JobkitError('STORAGE_FAILED', `S3 ${ctx.operation} of ${where} was refused (${name}): check the credentials and the bucket's permissions and region`, {
-      retryable: false,
-      cause: e,
-      details,
-    });
+    return new JobkitError(
+      'STORAGE_FAILED',
+      `S3 ${ctx.operation} of ${where} was refused (${name}): check the credentials and the bucket's permissions and region`,
+      {
+        retryable: false,
+        cause: e,
+        details,
+      },
+    );
   }
   const net = networkCode(e);
   const after = retryAfterMs(e);

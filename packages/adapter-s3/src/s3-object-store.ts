@@ -1,13 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   JobkitError,
@@ -69,7 +62,11 @@ export function createS3ObjectStore(opts: S3ObjectStoreOptions): S3ObjectStore {
         bucketCheck = undefined;
         const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         if (status === 404) {
-          throw new JobkitError('STORAGE_FAILED', `S3 bucket "${bucket}" does not exist (head)`, { retryable: false, cause: e, details: { bucket, operation: 'head' } });
+          throw new JobkitError('STORAGE_FAILED', `S3 bucket "${bucket}" does not exist (head)`, {
+            retryable: false,
+            cause: e,
+            details: { bucket, operation: 'head' },
+          });
         }
         throw mapS3Error(e, { operation: 'head bucket', bucket });
       },
@@ -197,7 +194,12 @@ export function createS3ObjectStore(opts: S3ObjectStoreOptions): S3ObjectStore {
         ...(checksum ? { [CHECKSUM_SHA256]: checksum } : {}),
       };
       const command = withoutPresignChecksums(
-        new PutObjectCommand({ Bucket: bucket, Key, ...(o.contentType ? { ContentType: o.contentType } : {}), ...(checksum ? { ChecksumSHA256: checksum } : {}) }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key,
+          ...(o.contentType ? { ContentType: o.contentType } : {}),
+          ...(checksum ? { ChecksumSHA256: checksum } : {}),
+        }),
         checksum ? { [CHECKSUM_SHA256]: checksum } : {},
       );
       // The presigner leaves content-type unsigned by default; signing it makes S3 refuse an upload with

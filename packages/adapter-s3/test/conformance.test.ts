@@ -14,7 +14,8 @@ afterAll(async () => {
 
 let n = 0;
 /** An upload as any HTTP client does it: the presigned URL with the headers it came with. */
-const upload = async (p: PresignedUrl, body: Buffer): Promise<boolean> => (await fetch(p.url, { method: p.method, headers: p.headers, body: new Uint8Array(body) })).ok;
+const upload = async (p: PresignedUrl, body: Buffer): Promise<boolean> =>
+  (await fetch(p.url, { method: p.method, headers: p.headers, body: new Uint8Array(body) })).ok;
 
 runObjectStoreConformance({
   name: 's3 (s3rver, no prefix)',

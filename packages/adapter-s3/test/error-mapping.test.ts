@@ -22,7 +22,9 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     requests++;
     req.resume();
-    const body = next.code ? `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${next.code}</Code><Message>${next.code} from test</Message><RequestId>r1</RequestId></Error>` : '';
+    const body = next.code
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${next.code}</Code><Message>${next.code} from test</Message><RequestId>r1</RequestId></Error>`
+      : '';
     res.writeHead(next.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), ...next.headers });
     res.end(req.method === 'HEAD' ? undefined : body);
   });

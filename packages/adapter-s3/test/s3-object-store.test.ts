@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 function store(extra: { prefix?: string; bucket?: string; clientConfig?: S3TestServer['clientConfig'] } = {}): S3ObjectStore {
-  const s = createS3ObjectStore({ bucket: extra.bucket ?? server.bucket, clientConfig: extra.clientConfig ?? server.clientConfig, ...(extra.prefix ? { prefix: extra.prefix } : {}) });
+  const s = createS3ObjectStore({
+    bucket: extra.bucket ?? server.bucket,
+    clientConfig: extra.clientConfig ?? server.clientConfig,
+    ...(extra.prefix ? { prefix: extra.prefix } : {}),
+  });
   stores.push(s);
   return s;
 }
@@ -112,7 +116,9 @@ describe('presigned URLs with plain fetch', () => {
     const get = await store().presign('p/no-crc.jpg', { method: 'GET', expiresInSec: 60 });
     expect(checksumParams(get.url)).toEqual([]);
     // Control: the SDK's own defaults put an (empty-body) CRC32 into the URL, which is what breaks uploads.
-    const sdkDefault = await getSignedUrl(rawClient(), new PutObjectCommand({ Bucket: server.bucket, Key: 'p/no-crc.jpg', ContentType: 'image/jpeg' }), { expiresIn: 60 });
+    const sdkDefault = await getSignedUrl(rawClient(), new PutObjectCommand({ Bucket: server.bucket, Key: 'p/no-crc.jpg', ContentType: 'image/jpeg' }), {
+      expiresIn: 60,
+    });
     expect(checksumParams(sdkDefault)).not.toEqual([]);
   });
 
@@ -186,7 +192,9 @@ describe('presigned URLs with plain fetch', () => {
       expect(e.code).toBe('INVALID_INPUT');
       expect(e.details).toEqual({ field: 'expiresInSec' });
     }
-    expect((await caught(s.presign('p/x.jpg', { method: 'PUT', expiresInSec: 60, contentType: 'image/jpeg\r\nx: y' }))).details).toEqual({ field: 'contentType' });
+    expect((await caught(s.presign('p/x.jpg', { method: 'PUT', expiresInSec: 60, contentType: 'image/jpeg\r\nx: y' }))).details).toEqual({
+      field: 'contentType',
+    });
   });
 });
 
@@ -198,9 +206,13 @@ describe('presigned PUTs bound to their bytes (x-amz-checksum-sha256)', () => {
   it('the test server checks x-amz-checksum-sha256 like S3 (BadDigest, InvalidRequest), for SDK requests too', async () => {
     const c = rawClient();
     await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/ok.bin', Body: photo, ChecksumSHA256: sha(photo).toString('base64') }));
-    const bad = await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: Buffer.from('other'), ChecksumSHA256: sha(photo).toString('base64') })).catch((e: Error) => e);
+    const bad = await c
+      .send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: Buffer.from('other'), ChecksumSHA256: sha(photo).toString('base64') }))
+      .catch((e: Error) => e);
     expect((bad as Error).name).toBe('BadDigest');
-    const malformed = await c.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: photo, ChecksumSHA256: 'not-base64' })).catch((e: Error) => e);
+    const malformed = await c
+      .send(new PutObjectCommand({ Bucket: server.bucket, Key: 'cs/bad.bin', Body: photo, ChecksumSHA256: 'not-base64' }))
+      .catch((e: Error) => e);
     expect((malformed as Error).name).toBe('InvalidRequest');
     expect(await store().exists('cs/bad.bin')).toBe(false);
   });
@@ -223,7 +235,10 @@ describe('presigned PUTs bound to their bytes (x-amz-checksum-sha256)', () => {
     expect(asIssued.status).toBe(400);
     expect(await asIssued.text()).toContain('BadDigest');
     // The checksum of the evil bytes instead, or no checksum: the signature no longer matches.
-    const tampered: Array<Record<string, string>> = [{ ...put.headers, 'x-amz-checksum-sha256': sha(evil).toString('base64') }, { 'content-type': 'image/jpeg' }];
+    const tampered: Array<Record<string, string>> = [
+      { ...put.headers, 'x-amz-checksum-sha256': sha(evil).toString('base64') },
+      { 'content-type': 'image/jpeg' },
+    ];
     for (const headers of tampered) {
       expect((await fetch(put.url, { method: 'PUT', headers, body: evil })).status).toBe(403);
     }
@@ -239,9 +254,14 @@ describe('presigned PUTs bound to their bytes (x-amz-checksum-sha256)', () => {
     expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: randomBytes(1000) })).status).toBe(400);
     expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: bytes })).status).toBe(200);
     expect((await s.get('p/bound.bin')).equals(bytes)).toBe(true);
-    expect(await caught(s.presign(originalKey, { method: 'PUT', expiresInSec: 60, sha256: 'b'.repeat(64) }))).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'sha256' } });
+    expect(await caught(s.presign(originalKey, { method: 'PUT', expiresInSec: 60, sha256: 'b'.repeat(64) }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'sha256' },
+    });
     // Unbound keys stay unbound: other keys are presigned as before.
-    expect((await s.presign('masks/SKU-1/x.png', { method: 'PUT', expiresInSec: 60, contentType: 'image/png' })).headers).toEqual({ 'content-type': 'image/png' });
+    expect((await s.presign('masks/SKU-1/x.png', { method: 'PUT', expiresInSec: 60, contentType: 'image/png' })).headers).toEqual({
+      'content-type': 'image/png',
+    });
   });
 
   it('keeps the binding with a caller-supplied client on SDK default checksums (only the CRC32 is stripped)', async () => {
@@ -315,11 +335,17 @@ describe('errors', () => {
   });
 
   it('rejects bad options with INVALID_INPUT naming the field', () => {
-    expect(() => createS3ObjectStore({ bucket: 'Bad_Bucket', clientConfig: server.clientConfig })).toThrow(expect.objectContaining({ details: { field: 'bucket' } }));
-    expect(() => createS3ObjectStore({ bucket: '10.0.0.1', clientConfig: server.clientConfig })).toThrow(expect.objectContaining({ details: { field: 'bucket' } }));
+    expect(() => createS3ObjectStore({ bucket: 'Bad_Bucket', clientConfig: server.clientConfig })).toThrow(
+      expect.objectContaining({ details: { field: 'bucket' } }),
+    );
+    expect(() => createS3ObjectStore({ bucket: '10.0.0.1', clientConfig: server.clientConfig })).toThrow(
+      expect.objectContaining({ details: { field: 'bucket' } }),
+    );
     const both = { bucket: 'ok-bucket', client: rawClient(), clientConfig: {} } as unknown as Parameters<typeof createS3ObjectStore>[0];
     expect(() => createS3ObjectStore(both)).toThrow(expect.objectContaining({ details: { field: 'client' } }));
-    expect(() => createS3ObjectStore({ bucket: 'ok-bucket', publicUrls: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ details: { field: 'publicUrls' } }));
+    expect(() => createS3ObjectStore({ bucket: 'ok-bucket', publicUrls: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ details: { field: 'publicUrls' } }),
+    );
   });
 });
 

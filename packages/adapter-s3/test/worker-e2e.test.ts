@@ -66,7 +66,15 @@ it('runs uploaded photos to DONE with every output stored in S3', async () => {
     const job = (await service.getJob(id))!;
     expect(job, `${id}: ${job.errorCode} ${job.errorMessage}`).toMatchObject({ status: 'DONE' });
     // The cutout's quality verdict is stored beside the shared mask.
-    const outputs = [job.originalKey!, job.maskKey!, keys.maskQuality(job), ...job.backgroundKeys, ...job.compositeKeys, ...job.thumbnailKeys, ...job.derivativeKeys];
+    const outputs = [
+      job.originalKey!,
+      job.maskKey!,
+      keys.maskQuality(job),
+      ...job.backgroundKeys,
+      ...job.compositeKeys,
+      ...job.thumbnailKeys,
+      ...job.derivativeKeys,
+    ];
     expect(job.compositeKeys.length).toBeGreaterThan(0);
     for (const key of outputs) {
       expect(await objects.exists(key), key).toBe(true);

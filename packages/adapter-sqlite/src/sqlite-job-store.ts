@@ -37,7 +37,6 @@ export interface SqliteJobStore extends JobStore {
   readonly migration: MigrationResult;
 }
 
-
 function checkDate(value: unknown, field: string): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalidInput(field, 'must be a valid Date');
   return value.getTime();

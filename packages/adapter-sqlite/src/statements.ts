@@ -25,15 +25,42 @@ ORDER BY coalesce(next_run_at, created_at), created_at, id
 LIMIT @limit`;
 
 const JOB_COLUMNS = [
-  'id', 'sku', 'image_url', 'sha256', 'theme', 'status', 'driver', 'attempts', 'max_attempts', 'next_run_at', 'lease_owner',
-  'lease_expires_at', 'failed_status', 'provider_ref', 'original_key', 'mask_key', 'background_keys', 'composite_keys',
-  'thumbnail_keys', 'derivative_keys', 'storefront_media_ids', 'quality', 'segment_with', 'cost_usd', 'error_code', 'error_message', 'error_stack',
-  'created_at', 'updated_at', 'started_at', 'completed_at', 'purged_at', 'version',
+  'id',
+  'sku',
+  'image_url',
+  'sha256',
+  'theme',
+  'status',
+  'driver',
+  'attempts',
+  'max_attempts',
+  'next_run_at',
+  'lease_owner',
+  'lease_expires_at',
+  'failed_status',
+  'provider_ref',
+  'original_key',
+  'mask_key',
+  'background_keys',
+  'composite_keys',
+  'thumbnail_keys',
+  'derivative_keys',
+  'storefront_media_ids',
+  'quality',
+  'segment_with',
+  'cost_usd',
+  'error_code',
+  'error_message',
+  'error_stack',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'completed_at',
+  'purged_at',
+  'version',
 ] as const;
 /** What a CAS update writes: everything except identity, id, image_url, created_at and version. */
-const MUTABLE_COLUMNS = JOB_COLUMNS.filter(
-  (c) => !['id', 'sku', 'sha256', 'theme', 'image_url', 'created_at', 'version'].includes(c),
-);
+const MUTABLE_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'sku', 'sha256', 'theme', 'image_url', 'created_at', 'version'].includes(c));
 const EVENT_COLUMNS = ['job_id', 'at', 'from_status', 'to_status', 'attempt', 'error_code', 'message', 'cost_usd'] as const;
 
 // The hot writes bind positionally (measurably cheaper than 31 named lookups per call); these helpers

@@ -101,7 +101,10 @@ describe('files that are not usable job databases', () => {
     const result = await new Promise<{ ok: boolean; jobkit?: boolean; code?: string; message?: string; retryable?: boolean }>((resolve, reject) => {
       const nodeArgs = [...TS_EXEC_ARGV, OPEN_CHILD, path];
       const child = asRoot
-        ? spawn('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, ...nodeArgs], { cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+        ? spawn('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, ...nodeArgs], {
+            cwd: PKG,
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          })
         : fork(OPEN_CHILD, [path], { execArgv: TS_EXEC_ARGV, cwd: PKG, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       child.on('message', (m) => resolve(m as never));
       child.on('error', reject);

@@ -33,8 +33,12 @@ describe('migrations and connection settings', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
 
     const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
-    const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+    const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
     expect(indexes).toEqual(expect.arrayContaining(['jobs_identity', 'jobs_claim']));
     raw.close();
   });

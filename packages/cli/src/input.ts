@@ -108,7 +108,11 @@ export async function scanFolder(dir: string): Promise<InputScan> {
     }
     const sku = name.slice(0, name.length - path.extname(name).length);
     if (!isValidSku(sku)) {
-      rejected.push({ source: name, severity: 'warning', reason: `file name ${JSON.stringify(sku)} is not a valid SKU (letters, digits, ".", "_", "-"; max 64; no "..")` });
+      rejected.push({
+        source: name,
+        severity: 'warning',
+        reason: `file name ${JSON.stringify(sku)} is not a valid SKU (letters, digits, ".", "_", "-"; max 64; no "..")`,
+      });
       continue;
     }
     inputs.push({ kind: 'file', source: name, sku, path: path.join(dir, name), ext });
@@ -133,7 +137,9 @@ export async function scanCsv(file: string): Promise<InputScan> {
   const imageCol = IMAGE_COLUMNS.map((c) => header.indexOf(c)).find((i) => i >= 0) ?? -1;
   const shaCol = header.indexOf('sha256');
   if (skuCol < 0 || imageCol < 0) {
-    const missing = [skuCol < 0 ? '"sku"' : null, imageCol < 0 ? `one of ${IMAGE_COLUMNS.map((c) => `"${c}"`).join(', ')}` : null].filter(Boolean).join(' and ');
+    const missing = [skuCol < 0 ? '"sku"' : null, imageCol < 0 ? `one of ${IMAGE_COLUMNS.map((c) => `"${c}"`).join(', ')}` : null]
+      .filter(Boolean)
+      .join(' and ');
     throw new UsageError(`${label}: the header row lacks ${missing} (found: ${records[0]!.fields.join(', ') || 'nothing'})`);
   }
   const baseDir = path.dirname(file);
@@ -168,7 +174,9 @@ export async function scanCsv(file: string): Promise<InputScan> {
         continue;
       }
       if (!sha) {
-        reject(`the URL ${image.slice(0, 120)} has no sha256: URLs need the photo's sha256 in the "sha256" column (the worker verifies the download against it)`);
+        reject(
+          `the URL ${image.slice(0, 120)} has no sha256: URLs need the photo's sha256 in the "sha256" column (the worker verifies the download against it)`,
+        );
         continue;
       }
       inputs.push({ kind: 'url', source, sku, url: image, sha256: sha });

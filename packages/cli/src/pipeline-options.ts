@@ -54,7 +54,10 @@ export function pipelineFromFlags(values: ParsedValues, base: PipelineSettings, 
 }
 
 function parseAspects(raw: string): string[] {
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError('--aspects needs at least one aspect such as 1x1');
   for (const a of list) {
     if (!ASPECT_ID.test(a)) throw new UsageError(`--aspects: ${JSON.stringify(a)} is not an aspect ratio like 1x1, 4x5 or 16x9`);
@@ -72,7 +75,9 @@ export function aspectSpecs(settings: PipelineSettings): AspectSpec[] {
     const rw = Number(w);
     const rh = Number(h);
     const long = settings.size ?? 2048;
-    return rw >= rh ? { id, width: long, height: Math.max(16, Math.round((long * rh) / rw)) } : { id, width: Math.max(16, Math.round((long * rw) / rh)), height: long };
+    return rw >= rh
+      ? { id, width: long, height: Math.max(16, Math.round((long * rh) / rw)) }
+      : { id, width: Math.max(16, Math.round((long * rw) / rh)), height: long };
   });
 }
 

@@ -71,7 +71,16 @@ function createBar(opts: ProgressOptions): ProgressReporter {
   let started = false;
   const payload = (s: ProgressSnapshot) => {
     const r = rates(s, startedAt, now());
-    return { done: s.done, failed: s.failed, held: s.held > 0 ? ` held ${s.held}` : '', skipped: s.skipped, retrying: s.retrying > 0 ? ` retrying ${s.retrying}` : '', rate: r.perMin, etaText: r.eta, spend: formatUsd(s.spendUsd) };
+    return {
+      done: s.done,
+      failed: s.failed,
+      held: s.held > 0 ? ` held ${s.held}` : '',
+      skipped: s.skipped,
+      retrying: s.retrying > 0 ? ` retrying ${s.retrying}` : '',
+      rate: r.perMin,
+      etaText: r.eta,
+      spend: formatUsd(s.spendUsd),
+    };
   };
   return {
     update(s) {

@@ -35,14 +35,23 @@ export interface RunJobsOptions {
 export async function runJobs(ctx: CommandContext, runtime: Runtime, opts: RunJobsOptions): Promise<ExitCode> {
   const { io } = ctx;
   const { worker, segmenter } = openPipeline(runtime, { storefrontDir: opts.outDir, settings: opts.settings, concurrency: opts.concurrency });
-  const run = startJobRun({ worker, store: runtime.store, progress: createProgress({ stream: io.stderr, enabled: !opts.quiet }), stderr: io.stderr, signal: io.signal });
+  const run = startJobRun({
+    worker,
+    store: runtime.store,
+    progress: createProgress({ stream: io.stderr, enabled: !opts.quiet }),
+    stderr: io.stderr,
+    signal: io.signal,
+  });
   for (const job of opts.jobs) run.track(job, opts.source);
   for (const e of opts.errors) run.reject({ source: e.id, severity: 'error', reason: `${e.code}: ${e.message}` });
   const result = await run.finish();
   const exitCode = runExitCode(result);
   if (ctx.json) {
     const review = { policy: runtime.service.review.policy, minScore: runtime.service.review.minScore };
-    writeJson(io.stdout, runToJson(result, { ...opts.extra, dataDir: ctx.dataDir, outDir: opts.outDir, review, segmenter: segmenter.name, ran: true }, exitCode));
+    writeJson(
+      io.stdout,
+      runToJson(result, { ...opts.extra, dataDir: ctx.dataDir, outDir: opts.outDir, review, segmenter: segmenter.name, ran: true }, exitCode),
+    );
   } else {
     printRunSummary(io.stdout, result, opts.outDir);
   }

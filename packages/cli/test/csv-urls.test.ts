@@ -61,7 +61,12 @@ describe('jobkit process <csv>', () => {
     const r = await cli(['process', 'products.csv', '--theme', 'studio', '--json', '--quiet', ...FAST]);
     expect(r.code).toBe(1);
     const doc = json<RunJson>(r);
-    expect(doc.jobs.filter((j) => j.outcome === 'done').map((j) => j.sku).sort()).toEqual(['LOCAL-1', 'LOCAL-2']);
+    expect(
+      doc.jobs
+        .filter((j) => j.outcome === 'done')
+        .map((j) => j.sku)
+        .sort(),
+    ).toEqual(['LOCAL-1', 'LOCAL-2']);
     const reasons = Object.fromEntries(doc.rejected.map((r) => [r.source, r.reason]));
     expect(reasons['products.csv:4']).toMatch(/^INVALID_INPUT: .*(private|loopback)/i);
     expect(reasons['products.csv:5']).toMatch(/has no sha256/);

@@ -19,7 +19,10 @@ describe('parseCsv', () => {
   });
 
   it('reads a last row without a trailing newline', () => {
-    expect(parseCsv('a,b\n1,2').map((r) => r.fields)).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parseCsv('a,b\n1,2').map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 
   it('refuses an unterminated quoted field, naming the line', () => {

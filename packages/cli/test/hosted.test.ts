@@ -36,7 +36,11 @@ async function cutoutOf(image: Buffer): Promise<Buffer> {
   const mask = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><ellipse cx="${width / 2}" cy="${height / 2}" rx="${width / 5}" ry="${height / 4}" fill="#fff"/></svg>`,
   );
-  return sharp(image).ensureAlpha().composite([{ input: mask, blend: 'dest-in' }]).png().toBuffer();
+  return sharp(image)
+    .ensureAlpha()
+    .composite([{ input: mask, blend: 'dest-in' }])
+    .png()
+    .toBuffer();
 }
 
 describe('the CLI with Replicate configured: local first, hosted when needed', () => {

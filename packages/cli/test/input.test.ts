@@ -12,7 +12,8 @@ describe('scanInput', () => {
     dir = tmpDir();
     const photos = path.join(dir, 'photos');
     await fs.mkdir(path.join(photos, 'nested'), { recursive: true });
-    for (const f of ['MUG-1.jpg', 'tee_2.PNG', 'bad name.jpg', 'x..y.jpg', 'notes.txt', '.DS_Store', 'SHOE.3.jpeg']) await fs.writeFile(path.join(photos, f), 'x');
+    for (const f of ['MUG-1.jpg', 'tee_2.PNG', 'bad name.jpg', 'x..y.jpg', 'notes.txt', '.DS_Store', 'SHOE.3.jpeg'])
+      await fs.writeFile(path.join(photos, f), 'x');
   });
   afterAll(() => removeDir(dir));
 

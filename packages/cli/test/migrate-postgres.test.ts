@@ -23,7 +23,10 @@ describePg(`jobkit migrate on PostgreSQL${target.skipReason ? ` [SKIPPED: ${targ
     const client = new pg.Client({ connectionString: target.url });
     await client.connect();
     try {
-      const { rows } = await client.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'jobs']);
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [
+        schema,
+        'jobs',
+      ]);
       expect(rows[0].n).toBe(1);
       await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     } finally {

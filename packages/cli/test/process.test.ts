@@ -125,7 +125,13 @@ describe('jobkit process <folder> and the management commands', () => {
     const done = json<{ jobs: Array<{ id: string }> }>(await cli(['jobs', '--sku', 'A-1', '--json'])).jobs[0]!.id;
     const bad = await cli(['retry', done, 'no-such-job', '--queue-only', '--json']);
     expect(bad.code).toBe(1);
-    expect(json(bad)).toMatchObject({ retried: [], errors: [{ id: done, code: 'INVALID_TRANSITION' }, { id: 'no-such-job', code: 'NOT_FOUND' }] });
+    expect(json(bad)).toMatchObject({
+      retried: [],
+      errors: [
+        { id: done, code: 'INVALID_TRANSITION' },
+        { id: 'no-such-job', code: 'NOT_FOUND' },
+      ],
+    });
     expect(bad.stderr).toMatch(/only FAILED jobs can be retried/);
 
     expect((await cli(['retry'])).code).toBe(2);
@@ -177,6 +183,11 @@ describe('jobkit process <folder> and the management commands', () => {
     expect(r.code).toBe(0);
     const doc = json<RunJson>(r);
     expect(doc.counts).toMatchObject({ total: 6, skipped: 3, done: 3 });
-    expect(doc.jobs.filter((j) => j.theme === 'warm').map((j) => j.sku).sort()).toEqual(SKUS);
+    expect(
+      doc.jobs
+        .filter((j) => j.theme === 'warm')
+        .map((j) => j.sku)
+        .sort(),
+    ).toEqual(SKUS);
   });
 });

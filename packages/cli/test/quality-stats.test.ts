@@ -21,7 +21,13 @@ describe('qualityStats', () => {
     expect(q).toMatchObject({ scored: 6, unscored: 1, min: 0.05, threshold: 0.6, belowThreshold: 3 });
     expect(q.mean).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 3);
     expect(q.buckets.map((b) => b.count)).toEqual([1, 1, 1, 1, 2]);
-    expect(q.buckets.map((b) => [b.from, b.to])).toEqual([[0, 0.2], [0.2, 0.4], [0.4, 0.6], [0.6, 0.8], [0.8, 1]]);
+    expect(q.buckets.map((b) => [b.from, b.to])).toEqual([
+      [0, 0.2],
+      [0.2, 0.4],
+      [0.4, 0.6],
+      [0.6, 0.8],
+      [0.8, 1],
+    ]);
 
     expect(await qualityStats(createJobService({ store: createMemoryJobStore() }), 0.6)).toMatchObject({ scored: 0, unscored: 0, mean: null, min: null });
   });

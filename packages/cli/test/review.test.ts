@@ -20,7 +20,16 @@ interface RunJson {
 }
 
 interface HeldJson {
-  jobs: Array<{ id: string; sku: string; theme: string; quality: { score: number; reasons: string[] } | null; heldFor: string | null; heldAt: string; cutout: string | null; composites: string[] }>;
+  jobs: Array<{
+    id: string;
+    sku: string;
+    theme: string;
+    quality: { score: number; reasons: string[] } | null;
+    heldFor: string | null;
+    heldAt: string;
+    cutout: string | null;
+    composites: string[];
+  }>;
   total: number;
 }
 
@@ -189,7 +198,10 @@ describe('the review hold in the CLI', () => {
     await writePhotos(path.join(root, 'doubt'), ['D-1', 'D-2'], 7);
     for (const threshold of ['0.6', '1']) {
       const dir = `data-${threshold}`;
-      const r = await runCli(['process', 'doubt', '--theme', 'studio', '--review-min-score', threshold, '--json', '--quiet', ...FAST], { cwd: root, env: { JOBKIT_DATA_DIR: dir } });
+      const r = await runCli(['process', 'doubt', '--theme', 'studio', '--review-min-score', threshold, '--json', '--quiet', ...FAST], {
+        cwd: root,
+        env: { JOBKIT_DATA_DIR: dir },
+      });
       const doc = json<RunJson>(r);
       expect(doc.counts.failed).toBe(0);
       expect(doc.review).toEqual({ policy: 'doubtful', minScore: Number(threshold) });

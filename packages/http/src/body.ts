@@ -27,7 +27,10 @@ export function mediaType(headers: JobkitRequest['headers']): string {
 export function refuseContentEncoding(headers: JobkitRequest['headers']): void {
   const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {
-    throw new JobkitError('UNSUPPORTED_MEDIA_TYPE', `content-encoding "${encoding}" is not accepted here: the signature covers the bytes as sent; send the body uncompressed`);
+    throw new JobkitError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-encoding "${encoding}" is not accepted here: the signature covers the bytes as sent; send the body uncompressed`,
+    );
   }
 }
 

@@ -4,7 +4,16 @@
  * decodes — by header and by the bytes' signature —, enforces a size limit while the body streams in, and an
  * upload to an original's key must hash to the sha256 the key names (CHECKSUM_MISMATCH otherwise, nothing stored).
  */
-import { IMAGE_CONTENT_TYPES, JobkitError, assertUploadChecksum, contentTypeForKey, describeImageBytes, invalidInput, sniffImageType, type ObjectStore } from 'jobkit';
+import {
+  IMAGE_CONTENT_TYPES,
+  JobkitError,
+  assertUploadChecksum,
+  contentTypeForKey,
+  describeImageBytes,
+  invalidInput,
+  sniffImageType,
+  type ObjectStore,
+} from 'jobkit';
 import { checkDeclaredLength, mediaType } from './body.js';
 import { jsonResponse, type JobkitRequest, type JobkitResponse } from './exchange.js';
 

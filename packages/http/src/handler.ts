@@ -48,7 +48,11 @@ export function createJobkitHandler(opts: JobkitHandlerOptions): JobkitHandler {
   const files = supportsSignedFiles(objects) ? objects : null;
   const metricsPublic = opts.metricsPublic === true;
   const openapi = JSON.stringify(
-    buildOpenApiDocument({ files: files !== null, replicateWebhook: opts.replicateWebhook !== undefined, ...(opts.metrics ? { metrics: metricsPublic ? 'public' : 'token' } : {}) }),
+    buildOpenApiDocument({
+      files: files !== null,
+      replicateWebhook: opts.replicateWebhook !== undefined,
+      ...(opts.metrics ? { metrics: metricsPublic ? 'public' : 'token' } : {}),
+    }),
   );
   const match = createMatcher(
     routeTable({
@@ -68,7 +72,14 @@ export function createJobkitHandler(opts: JobkitHandlerOptions): JobkitHandler {
     }),
   );
   const dashboard = opts.dashboard
-    ? createDashboard({ service, objects, auth: opts.auth, logger: opts.logger ?? service.logger, ...(opts.onJobQueued ? { onJobQueued: opts.onJobQueued } : {}), ...(opts.dashboard === true ? {} : opts.dashboard) })
+    ? createDashboard({
+        service,
+        objects,
+        auth: opts.auth,
+        logger: opts.logger ?? service.logger,
+        ...(opts.onJobQueued ? { onJobQueued: opts.onJobQueued } : {}),
+        ...(opts.dashboard === true ? {} : opts.dashboard),
+      })
     : null;
 
   const fail = async (err: unknown, req: JobkitRequest): Promise<JobkitResponse> => {
@@ -93,7 +104,10 @@ export function createJobkitHandler(opts: JobkitHandlerOptions): JobkitHandler {
       }
     },
     notFound(req) {
-      return withDefaultHeaders(errorResponse(new JobkitError('NOT_FOUND', `no route ${req.method} ${req.base}${req.path}`), logger, { method: req.method }), SECURITY_HEADERS);
+      return withDefaultHeaders(
+        errorResponse(new JobkitError('NOT_FOUND', `no route ${req.method} ${req.base}${req.path}`), logger, { method: req.method }),
+        SECURITY_HEADERS,
+      );
     },
   };
   return attachCore(core, opts);

@@ -97,17 +97,26 @@ const idParam = { name: 'id', in: 'path', required: true, schema: inline(jobIdSc
 const COMMON_ERRORS = { '401': error('Missing or wrong bearer token'), '404': error('No such job') };
 
 function op(summary: string, extra: JsonObject, responses: JsonObject, secured = true): JsonObject {
-  return { summary, ...extra, ...(secured ? {} : { security: [] }), responses: { ...responses, ...(secured ? { '401': error('Missing or wrong bearer token') } : {}) } };
+  return {
+    summary,
+    ...extra,
+    ...(secured ? {} : { security: [] }),
+    responses: { ...responses, ...(secured ? { '401': error('Missing or wrong bearer token') } : {}) },
+  };
 }
 
 function stepOp(summary: string, schema: string): JsonObject {
   return {
-    post: op(summary, { parameters: [idParam], requestBody: body(schema) }, {
-      '200': json('JobResponse', 'The job, advanced to the next status'),
-      '400': error('Invalid input (the field is named)'),
-      '404': COMMON_ERRORS['404'],
-      '409': error('Not an external job, or not in the status this step follows'),
-    }),
+    post: op(
+      summary,
+      { parameters: [idParam], requestBody: body(schema) },
+      {
+        '200': json('JobResponse', 'The job, advanced to the next status'),
+        '400': error('Invalid input (the field is named)'),
+        '404': COMMON_ERRORS['404'],
+        '409': error('Not an external job, or not in the status this step follows'),
+      },
+    ),
   };
 }
 
@@ -170,9 +179,14 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): JsonObject {
     },
     '/jobs/{id}/presign': {
       post: op(
-        'Presigned PUT and/or GET URLs for one of the job\'s objects',
+        "Presigned PUT and/or GET URLs for one of the job's objects",
         { parameters: [idParam], requestBody: body('PresignRequest') },
-        { '200': json('PresignedUrls', 'URLs'), '400': error('Invalid kind, variant or aspect'), '404': COMMON_ERRORS['404'], '409': error('PUT for a worker-driven job') },
+        {
+          '200': json('PresignedUrls', 'URLs'),
+          '400': error('Invalid kind, variant or aspect'),
+          '404': COMMON_ERRORS['404'],
+          '409': error('PUT for a worker-driven job'),
+        },
       ),
     },
     '/jobs/{id}/segmentation': stepOp('Record the mask (SEGMENTING → BG_GENERATING)', 'SegmentationResult'),
@@ -202,7 +216,12 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): JsonObject {
       post: op(
         'Fail a job (any non-terminal status → FAILED)',
         { parameters: [idParam], requestBody: body('FailJobRequest') },
-        { '200': json('JobResponse', 'The failed job'), '400': error('Invalid code or message'), '404': COMMON_ERRORS['404'], '409': error('Already finished') },
+        {
+          '200': json('JobResponse', 'The failed job'),
+          '400': error('Invalid code or message'),
+          '404': COMMON_ERRORS['404'],
+          '409': error('Already finished'),
+        },
       ),
     },
     '/jobs/{id}/retry': {
@@ -220,32 +239,55 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): JsonObject {
     const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' }, description: 'Object key (may contain "/")' };
     const sigParams = ['method', 'expires', 'signature'].map((name) => ({ name, in: 'query', required: true, schema: { type: 'string' } }));
     paths['/files/{key}'] = {
-      get: op('Download an object through a signed URL', { parameters: [keyParam, ...sigParams], security: [] }, {
-        '200': { description: 'The bytes', content: { 'image/*': {} } },
-        '401': error('Signature missing, wrong, for another method, or expired'),
-        '404': error('No such object'),
-      }, false),
-      put: op('Upload an object through a signed URL', { parameters: [keyParam, ...sigParams], security: [], requestBody: { required: true, content: { 'image/*': {} } } }, {
-        '200': { description: 'Stored', content: { 'application/json': { schema: { type: 'object', properties: { key: { type: 'string' }, size: { type: 'integer' } } } } } },
-        '401': error('Signature missing, wrong, for another method, or expired'),
-        '413': error('Upload too large'),
-        '415': error('Not an image content type'),
-        '422': error('CHECKSUM_MISMATCH: an original\'s bytes do not hash to the sha256 its key names'),
-      }, false),
+      get: op(
+        'Download an object through a signed URL',
+        { parameters: [keyParam, ...sigParams], security: [] },
+        {
+          '200': { description: 'The bytes', content: { 'image/*': {} } },
+          '401': error('Signature missing, wrong, for another method, or expired'),
+          '404': error('No such object'),
+        },
+        false,
+      ),
+      put: op(
+        'Upload an object through a signed URL',
+        { parameters: [keyParam, ...sigParams], security: [], requestBody: { required: true, content: { 'image/*': {} } } },
+        {
+          '200': {
+            description: 'Stored',
+            content: { 'application/json': { schema: { type: 'object', properties: { key: { type: 'string' }, size: { type: 'integer' } } } } },
+          },
+          '401': error('Signature missing, wrong, for another method, or expired'),
+          '413': error('Upload too large'),
+          '415': error('Not an image content type'),
+          '422': error("CHECKSUM_MISMATCH: an original's bytes do not hash to the sha256 its key names"),
+        },
+        false,
+      ),
     };
   }
   if (opts.metrics) {
     const secured = opts.metrics === 'token';
     paths['/metrics'] = {
-      get: op('Prometheus metrics (text exposition format)', {}, {
-        '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
-        '503': error('The job store could not be read'),
-      }, secured),
+      get: op(
+        'Prometheus metrics (text exposition format)',
+        {},
+        {
+          '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+          '503': error('The job store could not be read'),
+        },
+        secured,
+      ),
     };
   }
   if (opts.replicateWebhook) {
     paths['/webhooks/replicate'] = {
-      post: op('Replicate prediction callback (Standard Webhooks signature); wakes the job', { security: [] }, { '202': { description: 'Accepted' }, '401': error('Bad signature') }, false),
+      post: op(
+        'Replicate prediction callback (Standard Webhooks signature); wakes the job',
+        { security: [] },
+        { '202': { description: 'Accepted' }, '401': error('Bad signature') },
+        false,
+      ),
     };
   }
   return {

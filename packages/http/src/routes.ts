@@ -40,13 +40,21 @@ export function routeTable(d: RouteDeps): Array<Route<Access>> {
   const health = createHealthRoutes(d.service, d.logger);
   const jobs = createJobRoutes(d);
   const id = (p: Params) => parseInput(jobIdSchema, decodeParam(p['id']), 'id');
-  const job = (run: (req: Parameters<Route['run']>[0], id: string) => Promise<JobkitResponse>): Route['run'] => (req, p) => run(req, id(p));
+  const job =
+    (run: (req: Parameters<Route['run']>[0], id: string) => Promise<JobkitResponse>): Route['run'] =>
+    (req, p) =>
+      run(req, id(p));
   const openapi = async (): Promise<JobkitResponse> => ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: d.openapi });
 
   const table: Array<Route<Access> | false> = [
     // Signed by the sender. First, as it is the hot path.
     { method: 'POST', path: '/webhooks/3jms/images', access: 'signature', run: webhook },
-    d.replicateWebhook !== undefined && { method: 'POST', path: '/webhooks/replicate', access: 'signature', run: createRawHookRoute(d.replicateWebhook, d.webhook.maxBodyBytes) },
+    d.replicateWebhook !== undefined && {
+      method: 'POST',
+      path: '/webhooks/replicate',
+      access: 'signature',
+      run: createRawHookRoute(d.replicateWebhook, d.webhook.maxBodyBytes),
+    },
 
     { method: 'GET', path: '/healthz', access: 'open', run: health.healthz },
     { method: 'GET', path: '/readyz', access: 'open', run: health.readyz },

@@ -27,13 +27,15 @@ const costSchema = costUsdSchema.meta({ description: 'Provider spend of this ste
 const ASPECT_PATTERN = /^[1-9][0-9]?x[1-9][0-9]?$/;
 
 /** The seed's webhook payload. Unknown fields are ignored so a sender can add fields without breaking deliveries. */
-export const webhookBodySchema = z
-  .object({
-    sku: skuSchema,
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters').meta({ description: 'sha256 of the original photo bytes' }),
-    imageUrl: httpUrlSchema.meta({ description: 'http(s) URL of the original photo (fetched by the worker, SSRF-guarded)' }),
-    theme: themeSchema.optional().meta({ description: 'Theme name (default "default")' }),
-  });
+export const webhookBodySchema = z.object({
+  sku: skuSchema,
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .meta({ description: 'sha256 of the original photo bytes' }),
+  imageUrl: httpUrlSchema.meta({ description: 'http(s) URL of the original photo (fetched by the worker, SSRF-guarded)' }),
+  theme: themeSchema.optional().meta({ description: 'Theme name (default "default")' }),
+});
 
 export const startBodySchema = z
   .object({ driver: driverSchema.optional().meta({ description: 'worker (default): the built-in worker runs the job; external: you report each step' }) })
@@ -72,13 +74,9 @@ export const compositeBodySchema = z
   .strict()
   .meta({ description: 'Give compositeKeys (or composites); thumbnailKeys (or thumbs) optional.' });
 
-export const shopifyBodySchema = z
-  .object({ mediaIds: z.array(z.string().min(1).max(512)).min(1).max(100), costUsd: costSchema.optional() })
-  .strict();
+export const shopifyBodySchema = z.object({ mediaIds: z.array(z.string().min(1).max(512)).min(1).max(100), costUsd: costSchema.optional() }).strict();
 
-export const failBodySchema = z
-  .object({ code: errorCodeSchema, message: z.string().min(1).max(4000) })
-  .strict();
+export const failBodySchema = z.object({ code: errorCodeSchema, message: z.string().min(1).max(4000) }).strict();
 
 /** POST /jobs/:id/reject: the service's own rule, documented. */
 export const rejectBodySchema = rejectJobSchema.extend({
@@ -130,51 +128,47 @@ export const jobSchema = z.object({
   startedAt: iso.nullable(),
   completedAt: iso.nullable(),
   purgedAt: iso.nullable(),
-  quality: cutoutQualitySchema.nullable().meta({ description: 'The cutout\'s quality, set once segmentation ran' }),
+  quality: cutoutQualitySchema.nullable().meta({ description: "The cutout's quality, set once segmentation ran" }),
   segmentWith: z.enum(['hosted']).nullable().meta({ description: 'Set by a reject with retryWith "hosted" until the hosted segmenter ran' }),
   version: z.number().int(),
-  } satisfies JobShape);
+} satisfies JobShape);
 
-export const jobEventSchema = z
-  .object({
-    id: z.number().int(),
-    jobId: z.string(),
-    at: iso,
-    from: z.enum(JOB_STATUSES).nullable(),
-    to: z.enum(JOB_STATUSES),
-    attempt: z.number().int(),
-    errorCode: z.string().nullable(),
-    message: z.string().nullable(),
-    costUsd: z.number(),
-  });
+export const jobEventSchema = z.object({
+  id: z.number().int(),
+  jobId: z.string(),
+  at: iso,
+  from: z.enum(JOB_STATUSES).nullable(),
+  to: z.enum(JOB_STATUSES),
+  attempt: z.number().int(),
+  errorCode: z.string().nullable(),
+  message: z.string().nullable(),
+  costUsd: z.number(),
+});
 
-export const statsSchema = z
-  .object({
-    total: z.number().int(),
-    byStatus: z.record(z.enum(JOB_STATUSES), z.number().int()),
-    costUsdTotal: z.number(),
-    costUsdToday: z.number(),
-    avgDurationMs: z.number().nullable(),
-    failureRate: z.number(),
-    oldestQueuedAt: iso.nullable(),
-  });
+export const statsSchema = z.object({
+  total: z.number().int(),
+  byStatus: z.record(z.enum(JOB_STATUSES), z.number().int()),
+  costUsdTotal: z.number(),
+  costUsdToday: z.number(),
+  avgDurationMs: z.number().nullable(),
+  failureRate: z.number(),
+  oldestQueuedAt: iso.nullable(),
+});
 
-export const presignedPairSchema = z
-  .object({
-    key: z.string(),
-    put: z.string().optional().meta({ description: 'Presigned PUT URL' }),
-    putHeaders: z.record(z.string(), z.string()).optional().meta({ description: 'Headers the PUT must carry' }),
-    get: z.string().optional().meta({ description: 'Presigned GET URL' }),
-    expiresAt: iso,
-  });
+export const presignedPairSchema = z.object({
+  key: z.string(),
+  put: z.string().optional().meta({ description: 'Presigned PUT URL' }),
+  putHeaders: z.record(z.string(), z.string()).optional().meta({ description: 'Headers the PUT must carry' }),
+  get: z.string().optional().meta({ description: 'Presigned GET URL' }),
+  expiresAt: iso,
+});
 
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.enum([...(Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>), ...(Object.keys(HTTP_ONLY_CODES) as Array<keyof typeof HTTP_ONLY_CODES>)]),
-      message: z.string(),
-      field: z.string().optional().meta({ description: 'The offending field (INVALID_INPUT)' }),
-    }),
-  });
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum([...(Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>), ...(Object.keys(HTTP_ONLY_CODES) as Array<keyof typeof HTTP_ONLY_CODES>)]),
+    message: z.string(),
+    field: z.string().optional().meta({ description: 'The offending field (INVALID_INPUT)' }),
+  }),
+});
 
 export type PresignBody = z.infer<typeof presignBodySchema>;

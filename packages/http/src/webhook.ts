@@ -3,16 +3,7 @@
  * 413 before any signature work), then the JSON is parsed and validated, and the job is created
  * idempotently on (sku, sha256, theme): 201 created, 200 duplicate.
  */
-import {
-  JobkitError,
-  invalidInput,
-  verifyWebhook,
-  type CreateJobInput,
-  type Job,
-  type JobService,
-  type Logger,
-  type WebhookScheme,
-} from 'jobkit';
+import { JobkitError, invalidInput, verifyWebhook, type CreateJobInput, type Job, type JobService, type Logger, type WebhookScheme } from 'jobkit';
 import { checkDeclaredLength, refuseContentEncoding } from './body.js';
 import { jsonResponse, type JobkitRequest, type JobkitResponse } from './exchange.js';
 import { intOption } from './int-option.js';
@@ -54,7 +45,8 @@ export function resolveWebhook(opts: WebhookOptions | undefined, env: Record<str
   const secrets = raw.map((s) => s.trim());
   if (o.allowUnsigned === true) {
     if (secrets.length > 0) throw invalidInput('webhook.allowUnsigned', 'cannot be combined with webhook secrets (signed deliveries are always verified)');
-    if (env['NODE_ENV'] === 'production') throw invalidInput('webhook.allowUnsigned', 'unsigned webhooks are refused when NODE_ENV=production; set webhook.secrets');
+    if (env['NODE_ENV'] === 'production')
+      throw invalidInput('webhook.allowUnsigned', 'unsigned webhooks are refused when NODE_ENV=production; set webhook.secrets');
   } else if (secrets.length === 0) {
     throw invalidInput('webhook.secrets', 'no webhook secret configured: set webhook.secrets (or, for local development only, webhook.allowUnsigned: true)');
   }
@@ -64,7 +56,8 @@ export function resolveWebhook(opts: WebhookOptions | undefined, env: Record<str
       : o.scheme === 'standard-webhooks'
         ? { scheme: 'standard-webhooks' }
         : o.scheme;
-  if (scheme.scheme !== 'hmac-sha256' && scheme.scheme !== 'standard-webhooks') throw invalidInput('webhook.scheme', 'must be hmac-sha256 or standard-webhooks');
+  if (scheme.scheme !== 'hmac-sha256' && scheme.scheme !== 'standard-webhooks')
+    throw invalidInput('webhook.scheme', 'must be hmac-sha256 or standard-webhooks');
   const toleranceSec = intOption(o.toleranceSec, 300, 'webhook.toleranceSec', 1, 86_400);
   const maxBodyBytes = intOption(o.maxBodyBytes, 1024 * 1024, 'webhook.maxBodyBytes');
   return { secrets, scheme, toleranceSec, unsigned: secrets.length === 0, maxBodyBytes };
@@ -107,7 +100,14 @@ export function createWebhookRoute(deps: {
       const body = await readSignedBody(req, webhook.maxBodyBytes);
       if (!webhook.unsigned) {
         try {
-          verifyWebhook({ body, headers: req.headers, secrets: webhook.secrets, scheme: webhook.scheme, toleranceSec: webhook.toleranceSec, now: service.clock.now() });
+          verifyWebhook({
+            body,
+            headers: req.headers,
+            secrets: webhook.secrets,
+            scheme: webhook.scheme,
+            toleranceSec: webhook.toleranceSec,
+            now: service.clock.now(),
+          });
         } catch (e) {
           logger.warn({ reason: JobkitError.is(e) ? e.details?.['reason'] : undefined, ip: req.ip }, 'webhook signature rejected');
           throw e;

@@ -163,7 +163,9 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     expect(composites).toHaveLength(job.compositeKeys.length);
     for (const w of composites) expect(w).toBeGreaterThan(0);
     await allImagesLoaded('img');
-    expect(await page.$$eval('img.checker', (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([expect.stringContaining('linear-gradient')]);
+    expect(await page.$$eval('img.checker', (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([
+      expect.stringContaining('linear-gradient'),
+    ]);
     const captions = await page.textContent('.composites');
     for (const label of ['1x1', '4x5', 'variant 1', 'variant 2']) expect(captions).toContain(label);
     const history = await page.textContent('table.history');
@@ -188,7 +190,9 @@ describe.skipIf(missing && !process.env['CI'])('dashboard in chromium', () => {
     await allImagesLoaded('section.review-item img');
     for (const id of [jobs.box.id, jobs.mug.id]) {
       const item = `section.review-item[data-job="${id}"]`;
-      expect(await page.$$eval(`${item} img.checker`, (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([expect.stringContaining('linear-gradient')]);
+      expect(await page.$$eval(`${item} img.checker`, (imgs) => imgs.map((i) => getComputedStyle(i).backgroundImage))).toEqual([
+        expect.stringContaining('linear-gradient'),
+      ]);
       expect(await page.locator(`${item} .gallery img:not(.checker)`).count()).toBeGreaterThan(0);
       await expect(page.textContent(`${item} .held`)).resolves.toContain('every job is reviewed');
       const quality = (await stack.service.requireJob(id)).quality!;

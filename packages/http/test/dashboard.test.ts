@@ -14,7 +14,18 @@ afterEach(async () => {
 
 type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-async function start(t: Transport, options: Partial<DashboardOptions> = {}, serviceOptions: Partial<JobServiceOptions> = {}): Promise<{ base: string; fetch: Fetch; service: JobService; clock: FakeClock; queued: string[]; createJob: (sku: string) => ReturnType<JobService['createJob']> }> {
+async function start(
+  t: Transport,
+  options: Partial<DashboardOptions> = {},
+  serviceOptions: Partial<JobServiceOptions> = {},
+): Promise<{
+  base: string;
+  fetch: Fetch;
+  service: JobService;
+  clock: FakeClock;
+  queued: string[];
+  createJob: (sku: string) => ReturnType<JobService['createJob']>;
+}> {
   const clock = createFakeClock('2026-05-01T10:00:00.000Z');
   const objects = createMemoryObjectStore();
   const service = createJobService({ store: createMemoryJobStore(), clock, objects, ...serviceOptions });
@@ -24,7 +35,9 @@ async function start(t: Transport, options: Partial<DashboardOptions> = {}, serv
     await objects.put(`originals/${sku}/${SHA}.jpg`, Buffer.from(`photo ${sku}`));
     return service.createJob({ sku, sha256: SHA, originalKey: `originals/${sku}/${SHA}.jpg` });
   };
-  const served = await t.serve(() => [{ at: '/ops', dashboard: { service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options } }]);
+  const served = await t.serve(() => [
+    { at: '/ops', dashboard: { service, objects, auth: { tokens: [TOKEN, TOKEN_2] }, onJobQueued: (j) => queued.push(j.id), ...options } },
+  ]);
   closers.push(() => served.close());
   return { base: `${served.url}/ops`, fetch: served.fetch, service, clock, queued, createJob };
 }
@@ -153,7 +166,9 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
     const refused = await fetch(`${base}/jobs/${fresh.id}/retry`, { method: 'POST', headers: { ...headers, cookie }, body, redirect: 'manual' });
     expect(refused.status).toBe(303);
     expect(refused.headers.get('location')).toBe(`/ops/jobs/${fresh.id}`);
-    expect(await (await fetch(`${base}/jobs/${fresh.id}`, { headers: { cookie } })).text()).toMatch(/class="flash error"[^>]*>[^<]*only FAILED jobs can be retried/);
+    expect(await (await fetch(`${base}/jobs/${fresh.id}`, { headers: { cookie } })).text()).toMatch(
+      /class="flash error"[^>]*>[^<]*only FAILED jobs can be retried/,
+    );
 
     // Logout needs the token too, and ends the session server-side.
     const noToken = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
@@ -169,7 +184,10 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
     const hold = async (sku: string) => {
       const { job } = await createJob(sku);
       await service.startJob(job.id, { driver: 'external' });
-      await service.completeSegmentation(job.id, { maskKey: `masks/${sku}/${SHA}.png`, quality: { score: 0.41, reasons: ['low-coverage: the product covers 0.4 % of the frame'] } });
+      await service.completeSegmentation(job.id, {
+        maskKey: `masks/${sku}/${SHA}.png`,
+        quality: { score: 0.41, reasons: ['low-coverage: the product covers 0.4 % of the frame'] },
+      });
       await service.completeBackgrounds(job.id, { backgroundKeys: [`backgrounds/default/${sku}/${SHA}_1.jpg`] });
       return service.completeComposite(job.id, { compositeKeys: [`composites/default/${sku}/${SHA}_1x1_1_master.jpg`] });
     };
@@ -245,7 +263,11 @@ describe.each(TRANSPORTS)('dashboard over HTTP ($name)', (t) => {
     const first = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number };
     expect(first.total).toBe(0);
     await createJob('FP-1');
-    const second = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as { fingerprint: string; total: number; jobs: Array<{ sku: string }> };
+    const second = (await (await fetch(`${base}/api/overview`, { headers: { cookie } })).json()) as {
+      fingerprint: string;
+      total: number;
+      jobs: Array<{ sku: string }>;
+    };
     expect(second.total).toBe(1);
     expect(second.jobs[0]!.sku).toBe('FP-1');
     expect(second.fingerprint).not.toBe(first.fingerprint);

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, keys, type JobService, type Worker } from 'jobkit';
-import { createFakeBackgroundGenerator, createFakeClock, createFakeCompositor, createFakeSegmenter, createFakeStorefront, type FakeClock } from 'jobkit/testing';
+import {
+  createFakeBackgroundGenerator,
+  createFakeClock,
+  createFakeCompositor,
+  createFakeSegmenter,
+  createFakeStorefront,
+  type FakeClock,
+} from 'jobkit/testing';
 import { createJobkitMetrics, instrumentWorker, type JobkitMetrics } from '../src/index.js';
 import { SECRET, TOKEN } from './support/servers.js';
 import { TRANSPORTS, type Transport } from './support/transports.js';
@@ -27,7 +34,9 @@ function parseExposition(text: string): Sample[] {
 }
 
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length);
+  const found = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length,
+  );
   if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} is ambiguous`);
   return found[0]?.value;
 }
@@ -40,13 +49,31 @@ afterEach(async () => {
 /** Serves the API (with metrics) on `t` at /api; `fetch` goes through the transport. */
 async function serveApi(t: Transport, options: { service: JobService; metrics: JobkitMetrics; metricsPublic?: boolean }) {
   const served = await t.serve(() => [
-    { at: '/api', api: { service: options.service, objects: createMemoryObjectStore(), webhook: { secrets: [SECRET] }, auth: { tokens: [TOKEN] }, metrics: options.metrics, metricsPublic: options.metricsPublic ?? false } },
+    {
+      at: '/api',
+      api: {
+        service: options.service,
+        objects: createMemoryObjectStore(),
+        webhook: { secrets: [SECRET] },
+        auth: { tokens: [TOKEN] },
+        metrics: options.metrics,
+        metricsPublic: options.metricsPublic ?? false,
+      },
+    },
   ]);
   closers.push(() => served.close());
   return { api: `${served.url}/api`, fetch: served.fetch };
 }
 
-async function stack(t: Transport): Promise<{ service: JobService; worker: Worker; clock: FakeClock; metrics: JobkitMetrics; api: string; fetch: (url: string, init?: RequestInit) => Promise<Response>; upload(sku: string, i: number): Promise<string> }> {
+async function stack(t: Transport): Promise<{
+  service: JobService;
+  worker: Worker;
+  clock: FakeClock;
+  metrics: JobkitMetrics;
+  api: string;
+  fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  upload(sku: string, i: number): Promise<string>;
+}> {
   const clock = createFakeClock('2026-03-10T08:00:00.000Z');
   const objects = createMemoryObjectStore();
   const service = createJobService({ store: createMemoryJobStore(), clock, objects });
@@ -134,7 +161,9 @@ describe.each(TRANSPORTS)('GET /metrics ($name)', (t) => {
     const labelNames = new Set(m.flatMap((x) => Object.keys(x.labels)));
     expect([...labelNames].sort()).toEqual(['code', 'le', 'outcome', 'period', 'status', 'step']);
     for (const id of [first, second, 'SKU-A', 'SKU-B', 'SKU-C']) expect(text).not.toContain(id);
-    expect(new Set(m.filter((x) => x.labels['step']).map((x) => x.labels['step']))).toEqual(new Set(['fetch', 'segment', 'background', 'composite', 'storefront']));
+    expect(new Set(m.filter((x) => x.labels['step']).map((x) => x.labels['step']))).toEqual(
+      new Set(['fetch', 'segment', 'background', 'composite', 'storefront']),
+    );
   });
 
   it('needs the API token unless metricsPublic, and answers 503 when the store cannot be read', async () => {
@@ -150,7 +179,9 @@ describe.each(TRANSPORTS)('GET /metrics ($name)', (t) => {
     expect(res.status).toBe(200);
     const doc = (await (await pub.fetch(open.replace('/metrics', '/openapi.json'))).json()) as { paths: Record<string, { get: { security?: unknown[] } }> };
     expect(doc.paths['/metrics']!.get.security).toEqual([]);
-    const secured = (await (await s.fetch(`${s.api}/openapi.json`)).json()) as { paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }> };
+    const secured = (await (await s.fetch(`${s.api}/openapi.json`)).json()) as {
+      paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }>;
+    };
     expect(secured.paths['/metrics']!.get.security).toBeUndefined();
     expect(Object.keys(secured.paths['/metrics']!.get.responses).sort()).toEqual(['200', '401', '503']);
     expect(value(parseExposition(await res.text()), 'jobkit_queue_depth')).toBe(0);
@@ -177,7 +208,7 @@ describe.each(TRANSPORTS)('GET /metrics ($name)', (t) => {
 });
 
 describe('cutout quality histogram', () => {
-  it('observes the quality of each finished segmentation from the worker\'s job:step events', async () => {
+  it("observes the quality of each finished segmentation from the worker's job:step events", async () => {
     const service = createJobService({ store: createMemoryJobStore() });
     const metrics = createJobkitMetrics({ service });
     const listeners: Array<(e: unknown) => void> = [];

@@ -55,7 +55,11 @@ describe('handler options', () => {
 describe.each(TRANSPORTS)('$name', (t) => {
   it('accepts unsigned deliveries only with allowUnsigned', async () => {
     const s = await server(t, { webhook: { allowUnsigned: true }, env: {} });
-    const res = await s.fetch(`${s.api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(photo()) });
+    const res = await s.fetch(`${s.api}/webhooks/3jms/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(photo()),
+    });
     expect(res.status).toBe(201);
   });
 
@@ -76,7 +80,11 @@ describe.each(TRANSPORTS)('$name', (t) => {
       },
     });
     const raw = '{"id":"p1",  "status":"succeeded"}';
-    const res = await s.fetch(`${s.api}/webhooks/replicate?job=abc`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' }, body: raw });
+    const res = await s.fetch(`${s.api}/webhooks/replicate?job=abc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
+      body: raw,
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ ok: true });
     expect(seen[0]!.rawBody.toString('utf8')).toBe(raw);
@@ -91,13 +99,19 @@ describe.each(TRANSPORTS)('$name', (t) => {
         throw new Error('boom');
       },
     });
-    expect(await errorOf(await failing.fetch(`${failing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({ status: 500, code: 'INTERNAL' });
+    expect(await errorOf(await failing.fetch(`${failing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({
+      status: 500,
+      code: 'INTERNAL',
+    });
     const refusing = await server(t, {
       replicateWebhook: async () => {
         throw new JobkitError('SIGNATURE_INVALID', 'bad signature');
       },
     });
-    expect(await errorOf(await refusing.fetch(`${refusing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({ status: 401, code: 'SIGNATURE_INVALID' });
+    expect(await errorOf(await refusing.fetch(`${refusing.api}/webhooks/replicate`, { method: 'POST', body: '{}' }))).toMatchObject({
+      status: 401,
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('GET /openapi.json is an OpenAPI 3.1 document listing every path, with resolvable $refs', async () => {
@@ -105,7 +119,11 @@ describe.each(TRANSPORTS)('$name', (t) => {
     const res = await s.fetch(`${s.api}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Record<string, unknown>> } };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, Record<string, unknown>> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [

@@ -92,7 +92,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-
 describe('fetchOriginal (SSRF guard)', () => {
   const local = { addressPolicy: { allowlist: ['127.0.0.1/32'] } };
 
@@ -132,7 +131,10 @@ describe('fetchOriginal (SSRF guard)', () => {
     expect(e.code).toBe('DOWNLOAD_FAILED');
     expect(e.message).toMatch(/non-public address \(loopback\)/);
     // The same resolver with the address allowlisted connects to exactly that address.
-    const ok = await fetchOriginal(`http://images.example.com:${port}/photo.jpg`, photoSha, { dnsLookup: rebinding, addressPolicy: { allowlist: ['127.0.0.0/8'] } });
+    const ok = await fetchOriginal(`http://images.example.com:${port}/photo.jpg`, photoSha, {
+      dnsLookup: rebinding,
+      addressPolicy: { allowlist: ['127.0.0.0/8'] },
+    });
     expect(ok.sha256).toBe(photoSha);
   });
 
@@ -228,7 +230,10 @@ describe('fetchOriginal: only the formats the pipeline decodes, checked on the b
   });
 
   it('refuses an SVG (or HEIC) content type before reading the body: non-retryable DOWNLOAD_FAILED', async () => {
-    for (const [path, type] of [['/svg', 'image/svg+xml'], ['/heic', 'image/heic']]) {
+    for (const [path, type] of [
+      ['/svg', 'image/svg+xml'],
+      ['/heic', 'image/heic'],
+    ]) {
       const e = await err(fetchOriginal(`${base}${path}`, null, local));
       expect(e, path).toMatchObject({ code: 'DOWNLOAD_FAILED', retryable: false });
       expect(e.message).toContain(type);

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  JOB_STATUSES,
-  JobkitError,
-  createJobService,
-  createMemoryJobStore,
-  createMemoryObjectStore,
-  isValidTransition,
-  type JobStatus,
-} from 'jobkit';
+import { JOB_STATUSES, JobkitError, createJobService, createMemoryJobStore, createMemoryObjectStore, isValidTransition, type JobStatus } from 'jobkit';
 import { createFakeClock, randomSha256 } from 'jobkit/testing';
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -153,7 +145,15 @@ describe('JobService drivers and step results', () => {
     expect(await code(service.completeStorefrontPush(job.id, { mediaIds: ['gid://shopify/MediaImage/1'] }))).toBe('INVALID_INPUT:storefrontMediaIds');
     const done = await service.updateJobShopifyMediaIds(job.id, ['gid://shopify/MediaImage/1', 'gid://shopify/MediaImage/2']);
     expect(done).toMatchObject({ status: 'DONE', costUsd: 0.03 });
-    expect((await service.listJobEvents(job.id)).map((e) => e.to)).toEqual(['NEW', 'QUEUED', 'SEGMENTING', 'BG_GENERATING', 'COMPOSITING', 'SHOPIFY_PUSH', 'DONE']);
+    expect((await service.listJobEvents(job.id)).map((e) => e.to)).toEqual([
+      'NEW',
+      'QUEUED',
+      'SEGMENTING',
+      'BG_GENERATING',
+      'COMPOSITING',
+      'SHOPIFY_PUSH',
+      'DONE',
+    ]);
     expect(await code(service.failJob(job.id, { code: 'INTERNAL', message: 'late' }))).toBe('INVALID_TRANSITION');
   });
 
@@ -254,54 +254,68 @@ describe('property: random operation sequences stay inside the graph', () => {
   it('never reaches a status outside the graph; retryJob is the only exit from FAILED; only approve, reject or fail leave REVIEW', async () => {
     let leftReview = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.array(op, { maxLength: 20 }), fc.constantFrom('doubtful' as const, 'always' as const, 'never' as const), async (prefix, rest, review) => {
-        // Random sequences rarely walk the whole pipeline; a prefix of the external happy path gets them to REVIEW.
-        const happy = [{ kind: 'start' as const, driver: 'external' as const }, { kind: 'seg' as const, score: 0.1 }, { kind: 'bg' as const }, { kind: 'comp' as const }];
-        const ops = [...happy.slice(0, prefix), ...rest];
-        const clock = createFakeClock('2026-04-01T08:00:00.000Z');
-        const service = createJobService({ store: createMemoryJobStore(), clock, review, hostedSegmenter: true });
-        const { job } = await service.createJob(input());
-        let prev: JobStatus = job.status;
-        for (const o of ops) {
-          try {
-            if (o.kind === 'start') await service.startJob(job.id, { driver: o.driver });
-            else if (o.kind === 'seg') await service.completeSegmentation(job.id, { maskKey: 'masks/a/b.png', ...(o.score === undefined ? {} : { quality: { score: o.score, reasons: [] } }) });
-            else if (o.kind === 'approve') await service.approveJob(job.id);
-            else if (o.kind === 'reject') await service.rejectJob(job.id, { reason: 'wrong cut', ...(o.hosted ? { retryWith: 'hosted' as const } : {}) });
-            else if (o.kind === 'bg') await service.completeBackgrounds(job.id, { backgroundKeys: ['bg/1.jpg'] });
-            else if (o.kind === 'comp') await service.completeComposite(job.id, { compositeKeys: ['c/1.jpg', 'c/2.jpg'] });
-            else if (o.kind === 'push') await service.completeStorefrontPush(job.id, { mediaIds: Array.from({ length: o.n }, (_, i) => `m${i}`) });
-            else if (o.kind === 'fail') await service.failJob(job.id, { code: 'INTERNAL', message: 'x' });
-            else if (o.kind === 'retry') await service.retryJob(job.id);
-            else if (o.kind === 'attempt') await service.incrementJobAttempt(job.id);
-            else await service.addJobCost(job.id, 0.01);
-          } catch (e) {
-            if (!JobkitError.is(e)) throw e;
-            expect(['INVALID_TRANSITION', 'INVALID_INPUT']).toContain(e.code);
-          }
-          const now = (await service.getJob(job.id))!;
-          expect(JOB_STATUSES).toContain(now.status);
-          // Each event is a valid transition, a same-status write, or retryJob leaving FAILED.
-          if (now.status !== prev) {
-            if (prev === 'REVIEW') {
-              expect(['approve', 'reject', 'fail']).toContain(o.kind);
-              leftReview++;
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(op, { maxLength: 20 }),
+        fc.constantFrom('doubtful' as const, 'always' as const, 'never' as const),
+        async (prefix, rest, review) => {
+          // Random sequences rarely walk the whole pipeline; a prefix of the external happy path gets them to REVIEW.
+          const happy = [
+            { kind: 'start' as const, driver: 'external' as const },
+            { kind: 'seg' as const, score: 0.1 },
+            { kind: 'bg' as const },
+            { kind: 'comp' as const },
+          ];
+          const ops = [...happy.slice(0, prefix), ...rest];
+          const clock = createFakeClock('2026-04-01T08:00:00.000Z');
+          const service = createJobService({ store: createMemoryJobStore(), clock, review, hostedSegmenter: true });
+          const { job } = await service.createJob(input());
+          let prev: JobStatus = job.status;
+          for (const o of ops) {
+            try {
+              if (o.kind === 'start') await service.startJob(job.id, { driver: o.driver });
+              else if (o.kind === 'seg')
+                await service.completeSegmentation(job.id, {
+                  maskKey: 'masks/a/b.png',
+                  ...(o.score === undefined ? {} : { quality: { score: o.score, reasons: [] } }),
+                });
+              else if (o.kind === 'approve') await service.approveJob(job.id);
+              else if (o.kind === 'reject') await service.rejectJob(job.id, { reason: 'wrong cut', ...(o.hosted ? { retryWith: 'hosted' as const } : {}) });
+              else if (o.kind === 'bg') await service.completeBackgrounds(job.id, { backgroundKeys: ['bg/1.jpg'] });
+              else if (o.kind === 'comp') await service.completeComposite(job.id, { compositeKeys: ['c/1.jpg', 'c/2.jpg'] });
+              else if (o.kind === 'push') await service.completeStorefrontPush(job.id, { mediaIds: Array.from({ length: o.n }, (_, i) => `m${i}`) });
+              else if (o.kind === 'fail') await service.failJob(job.id, { code: 'INTERNAL', message: 'x' });
+              else if (o.kind === 'retry') await service.retryJob(job.id);
+              else if (o.kind === 'attempt') await service.incrementJobAttempt(job.id);
+              else await service.addJobCost(job.id, 0.01);
+            } catch (e) {
+              if (!JobkitError.is(e)) throw e;
+              expect(['INVALID_TRANSITION', 'INVALID_INPUT']).toContain(e.code);
             }
-            // REVIEW is entered by compositing, or by retrying a job that failed in it (e.g. a rejection reconsidered).
-            if (now.status === 'REVIEW') expect(['comp', 'retry']).toContain(o.kind);
-            const fromFailed = prev === 'FAILED';
-            if (fromFailed) expect(o.kind).toBe('retry');
-            else if (!(prev === 'NEW' && now.status === 'SEGMENTING')) expect(isValidTransition(prev, now.status)).toBe(true);
+            const now = (await service.getJob(job.id))!;
+            expect(JOB_STATUSES).toContain(now.status);
+            // Each event is a valid transition, a same-status write, or retryJob leaving FAILED.
+            if (now.status !== prev) {
+              if (prev === 'REVIEW') {
+                expect(['approve', 'reject', 'fail']).toContain(o.kind);
+                leftReview++;
+              }
+              // REVIEW is entered by compositing, or by retrying a job that failed in it (e.g. a rejection reconsidered).
+              if (now.status === 'REVIEW') expect(['comp', 'retry']).toContain(o.kind);
+              const fromFailed = prev === 'FAILED';
+              if (fromFailed) expect(o.kind).toBe('retry');
+              else if (!(prev === 'NEW' && now.status === 'SEGMENTING')) expect(isValidTransition(prev, now.status)).toBe(true);
+            }
+            prev = now.status;
           }
-          prev = now.status;
-        }
-        const events = await service.listJobEvents(job.id);
-        for (const e of events.slice(1)) {
-          if (e.from === e.to) continue;
-          if (e.from === 'FAILED') expect(e.message).toBe('retried by operator');
-          else expect(isValidTransition(e.from!, e.to)).toBe(true);
-        }
-      }),
+          const events = await service.listJobEvents(job.id);
+          for (const e of events.slice(1)) {
+            if (e.from === e.to) continue;
+            if (e.from === 'FAILED') expect(e.message).toBe('retried by operator');
+            else expect(isValidTransition(e.from!, e.to)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
     // The generated sequences do reach REVIEW and leave it (the property above is not vacuous).

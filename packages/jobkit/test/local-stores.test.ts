@@ -53,7 +53,16 @@ describe('local object store', () => {
 });
 
 describe('local storefront', () => {
-  const ctx = { jobId: 'j1', sku: 'SKU-1', theme: 'default', signal: new AbortController().signal, logger: silentLogger, clock: systemClock, previousRef: null, recordRef: async () => {} };
+  const ctx = {
+    jobId: 'j1',
+    sku: 'SKU-1',
+    theme: 'default',
+    signal: new AbortController().signal,
+    logger: silentLogger,
+    clock: systemClock,
+    previousRef: null,
+    recordRef: async () => {},
+  };
   const image = (aspect: string, variant: number, jobId = 'j1') => ({
     key: `composites/default/SKU-1/x_${aspect}_${variant}_master.jpg`,
     aspect,

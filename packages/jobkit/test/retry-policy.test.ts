@@ -11,11 +11,13 @@ describe('retry policy', () => {
   it('jitter stays within [d/2, d] and is driven by the injected random source', () => {
     expect(getRetryDelay(3, { random: () => 0 })).toBe(4000);
     expect(getRetryDelay(3, { random: () => 0.999999 })).toBe(8000);
-    fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, r) => {
-      const full = getRetryDelay(attempt, { jitter: 'none' });
-      const d = getRetryDelay(attempt, { random: () => r });
-      return d >= full / 2 && d <= full;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, r) => {
+        const full = getRetryDelay(attempt, { jitter: 'none' });
+        const d = getRetryDelay(attempt, { random: () => r });
+        return d >= full / 2 && d <= full;
+      }),
+    );
   });
 
   it('a larger Retry-After wins; a smaller one does not', () => {

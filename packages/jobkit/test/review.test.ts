@@ -39,8 +39,16 @@ function setup(o: { segmenter?: Segmenter; service?: Partial<JobServiceOptions>;
   const storefront = createFakeStorefront();
   const compositor = createFakeCompositor();
   const worker = createWorker({
-    service, objects, segmenter, backgrounds: createFakeBackgroundGenerator(), compositor, storefront, clock,
-    leaseMs: 10_000, pollIntervalMs: 20, retry: { jitter: 'none' },
+    service,
+    objects,
+    segmenter,
+    backgrounds: createFakeBackgroundGenerator(),
+    compositor,
+    storefront,
+    clock,
+    leaseMs: 10_000,
+    pollIntervalMs: 20,
+    retry: { jitter: 'none' },
     ...(o.gate ? { qualityGate: o.gate } : {}),
   });
   async function photo(sku: string, themes: string[] = ['default']) {
@@ -126,7 +134,9 @@ describe('quality on the job and the review hold', () => {
     const [b] = await never.photo('NEVER');
     await never.worker.runUntilIdle();
     expect((await never.service.getJob(b!.id))!.status).toBe('DONE');
-    expect(await codeOf(Promise.resolve().then(() => createJobService({ store: createMemoryJobStore(), review: 'sometimes' as 'never' })))).toBe('INVALID_INPUT');
+    expect(await codeOf(Promise.resolve().then(() => createJobService({ store: createMemoryJobStore(), review: 'sometimes' as 'never' })))).toBe(
+      'INVALID_INPUT',
+    );
     expect(await codeOf(Promise.resolve().then(() => createJobService({ store: createMemoryJobStore(), reviewMinScore: 2 })))).toBe('INVALID_INPUT');
   });
 
@@ -174,7 +184,8 @@ describe('quality on the job and the review hold', () => {
     const { job } = await t.service.createJob({ sku: 'MID', sha256: s, originalKey: original, autoStart: true });
     // Walk it to COMPOSITING the way 0.1 left such jobs: mask and backgrounds recorded, no quality.
     let j = (await t.service.claimJobs({ owner: 'old', leaseMs: 1000, limit: 1 }))[0]!;
-    for (const updates of [{ originalKey: original }, { maskKey: mask, quality: null }, { backgroundKeys: [background] }]) j = await t.service.completeStep(j, { updates, costUsd: 0, skipped: false });
+    for (const updates of [{ originalKey: original }, { maskKey: mask, quality: null }, { backgroundKeys: [background] }])
+      j = await t.service.completeStep(j, { updates, costUsd: 0, skipped: false });
     await t.service.releaseLease(j, 'old');
     expect(j).toMatchObject({ status: 'COMPOSITING', quality: null });
     await t.worker.runUntilIdle();
@@ -198,8 +209,11 @@ describe('quality on the job and the review hold', () => {
 });
 
 describe('segmenter chain: local first, hosted when needed', () => {
-  const chainSetup = (local: ReturnType<typeof createFakeSegmenter>, hosted: ReturnType<typeof createFakeSegmenter>, gate?: ReturnType<typeof createFakeQualityGate>) =>
-    setup({ segmenter: createSegmenterChain([local, hosted], gate ? { gate } : {}), service: { hostedSegmenter: true } });
+  const chainSetup = (
+    local: ReturnType<typeof createFakeSegmenter>,
+    hosted: ReturnType<typeof createFakeSegmenter>,
+    gate?: ReturnType<typeof createFakeQualityGate>,
+  ) => setup({ segmenter: createSegmenterChain([local, hosted], gate ? { gate } : {}), service: { hostedSegmenter: true } });
 
   it('a confident local cut never calls (or pays) the hosted segmenter', async () => {
     const local = createFakeSegmenter({ name: 'local', quality: good });

@@ -94,7 +94,23 @@ const REFUSED: Array<[string, string]> = [
 /** Odd IPv4 spellings a URL parser turns into the forms above. */
 const IPV4_SPELLINGS = ['2130706433', '0x7f000001', '0177.0.0.1', '0x7f.1', '127.1', '017700000001', '0xa9.0xfe.0xa9.0xfe', '2852039166'];
 
-const ALLOWED = ['8.8.8.8', '1.1.1.1', '100.63.255.255', '100.128.0.0', '172.32.0.1', '192.0.1.1', '198.17.255.255', '223.255.255.255', '[2606:4700::1111]', '[2a00:1450:4001:80b::200e]', '[2001:200::1]', '[64:ff9b::808:808]', '[::ffff:8.8.8.8]', '[2002:808:808::1]', '[2620:4f:7fff::1]'];
+const ALLOWED = [
+  '8.8.8.8',
+  '1.1.1.1',
+  '100.63.255.255',
+  '100.128.0.0',
+  '172.32.0.1',
+  '192.0.1.1',
+  '198.17.255.255',
+  '223.255.255.255',
+  '[2606:4700::1111]',
+  '[2a00:1450:4001:80b::200e]',
+  '[2001:200::1]',
+  '[64:ff9b::808:808]',
+  '[::ffff:8.8.8.8]',
+  '[2002:808:808::1]',
+  '[2620:4f:7fff::1]',
+];
 
 const strip = (host: string) => host.replace(/^\[|\]$/g, '');
 
@@ -177,7 +193,10 @@ describe('at connect time (resolved addresses)', () => {
   });
 
   it('the allowlist still lets a test reach loopback (the address that was checked is the one connected to)', async () => {
-    const got = await fetchOriginal(`http://images.example.com:${port}/a.png`, null, { dnsLookup: resolvingTo('127.0.0.1'), addressPolicy: { allowlist: ['127.0.0.1/32'] } });
+    const got = await fetchOriginal(`http://images.example.com:${port}/a.png`, null, {
+      dnsLookup: resolvingTo('127.0.0.1'),
+      addressPolicy: { allowlist: ['127.0.0.1/32'] },
+    });
     expect(got.bytes.length).toBeGreaterThan(0);
   });
 });

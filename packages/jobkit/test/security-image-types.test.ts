@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { IMAGE_CONTENT_TYPES, describeImageBytes, extensionForContentType, imageExtensionFor, normalizeImageContentType, sniffImageType } from 'jobkit';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/formats/${name}`, import.meta.url));
-const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const bytes = (...parts: Array<string | number[]>): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 /** An ISO-BMFF ftyp box with a major brand and compatible brands. */
 const ftyp = (major: string, ...compatible: string[]): Buffer => {
   const size = 16 + 4 * compatible.length;

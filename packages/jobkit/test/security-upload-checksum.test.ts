@@ -8,7 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobkitError, assertUploadChecksum, createLocalObjectStore, createMemoryObjectStore, expectedSha256OfKey, keys, presignSha256, type LocalObjectStore, type MemoryObjectStore, type PresignedUrl } from 'jobkit';
+import {
+  JobkitError,
+  assertUploadChecksum,
+  createLocalObjectStore,
+  createMemoryObjectStore,
+  expectedSha256OfKey,
+  keys,
+  presignSha256,
+  type LocalObjectStore,
+  type MemoryObjectStore,
+  type PresignedUrl,
+} from 'jobkit';
 import { runObjectStoreConformance } from 'jobkit/testing';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -23,22 +34,26 @@ const refusedAsMismatch = (fn: () => unknown): boolean => {
 };
 
 /** What the HTTP file route does with a local signed PUT URL. */
-const localUpload = (store: LocalObjectStore) => async (p: PresignedUrl, body: Buffer): Promise<boolean> => {
-  const u = new URL(p.url);
-  const key = decodeURIComponent(u.pathname.replace(/^.*?\/files\//, ''));
-  const query = Object.fromEntries(u.searchParams);
-  store.verifyRequest({ method: p.method, key, query });
-  if (refusedAsMismatch(() => assertUploadChecksum(key, body, query))) return false;
-  await store.put(key, body);
-  return true;
-};
+const localUpload =
+  (store: LocalObjectStore) =>
+  async (p: PresignedUrl, body: Buffer): Promise<boolean> => {
+    const u = new URL(p.url);
+    const key = decodeURIComponent(u.pathname.replace(/^.*?\/files\//, ''));
+    const query = Object.fromEntries(u.searchParams);
+    store.verifyRequest({ method: p.method, key, query });
+    if (refusedAsMismatch(() => assertUploadChecksum(key, body, query))) return false;
+    await store.put(key, body);
+    return true;
+  };
 
-const memoryUpload = (store: MemoryObjectStore) => async (p: PresignedUrl, body: Buffer): Promise<boolean> => {
-  const key = store.verifyPresigned(p.url, 'PUT');
-  if (refusedAsMismatch(() => assertUploadChecksum(key, body, Object.fromEntries(new URL(p.url).searchParams)))) return false;
-  await store.put(key, body);
-  return true;
-};
+const memoryUpload =
+  (store: MemoryObjectStore) =>
+  async (p: PresignedUrl, body: Buffer): Promise<boolean> => {
+    const key = store.verifyPresigned(p.url, 'PUT');
+    if (refusedAsMismatch(() => assertUploadChecksum(key, body, Object.fromEntries(new URL(p.url).searchParams)))) return false;
+    await store.put(key, body);
+    return true;
+  };
 
 const dirs: string[] = [];
 let local: LocalObjectStore;
@@ -66,7 +81,15 @@ describe('expectedSha256OfKey', () => {
     const s = sha('photo');
     expect(expectedSha256OfKey(keys.original({ sku: 'SKU-1', sha256: s }, 'png'))).toBe(s);
     expect(expectedSha256OfKey(`originals/A.b_c-1/${s}.tiff`)).toBe(s);
-    for (const other of [keys.mask({ sku: 'SKU-1', sha256: s }), `originals/SKU-1/${s}.svg`, `originals/SKU-1/${s.slice(1)}.jpg`, `originals/SKU-1/x/${s}.jpg`, `uploads/SKU-1/${s}.jpg`, `prefix/originals/SKU-1/${s}.jpg`, `originals/SKU-1/${s.toUpperCase()}.jpg`]) {
+    for (const other of [
+      keys.mask({ sku: 'SKU-1', sha256: s }),
+      `originals/SKU-1/${s}.svg`,
+      `originals/SKU-1/${s.slice(1)}.jpg`,
+      `originals/SKU-1/x/${s}.jpg`,
+      `uploads/SKU-1/${s}.jpg`,
+      `prefix/originals/SKU-1/${s}.jpg`,
+      `originals/SKU-1/${s.toUpperCase()}.jpg`,
+    ]) {
       expect(expectedSha256OfKey(other), other).toBeNull();
     }
   });

@@ -36,7 +36,14 @@ describe('state machine', () => {
   });
 
   it('entering REVIEW needs composites and drops the lease (a person decides, no worker holds it)', () => {
-    const composited = makeJob({ status: 'COMPOSITING', driver: 'worker', maskKey: 'm', backgroundKeys: ['b'], leaseOwner: 'w1', leaseExpiresAt: '2026-01-01T00:01:00.000Z' });
+    const composited = makeJob({
+      status: 'COMPOSITING',
+      driver: 'worker',
+      maskKey: 'm',
+      backgroundKeys: ['b'],
+      leaseOwner: 'w1',
+      leaseExpiresAt: '2026-01-01T00:01:00.000Z',
+    });
     expect(() => transitionJob(composited, 'REVIEW')).toThrow(/compositeKeys/);
     const held = transitionJob(composited, 'REVIEW', { compositeKeys: ['c'] });
     expect(held).toMatchObject({ status: 'REVIEW', leaseOwner: null, leaseExpiresAt: null, completedAt: null });
@@ -48,10 +55,12 @@ describe('state machine', () => {
   });
 
   it('property: unknown statuses are never valid', () => {
-    fc.assert(fc.property(fc.string(), status, (junk, s) => {
-      fc.pre(!(JOB_STATUSES as readonly string[]).includes(junk));
-      return !isValidTransition(junk as JobStatus, s) && !isValidTransition(s, junk as JobStatus);
-    }));
+    fc.assert(
+      fc.property(fc.string(), status, (junk, s) => {
+        fc.pre(!(JOB_STATUSES as readonly string[]).includes(junk));
+        return !isValidTransition(junk as JobStatus, s) && !isValidTransition(s, junk as JobStatus);
+      }),
+    );
   });
 
   it('requires the fields of each status', () => {

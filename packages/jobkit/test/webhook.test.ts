@@ -39,8 +39,12 @@ describe('Standard Webhooks', () => {
     expect(reason(() => verifyWebhook({ body: `${body} `, headers, secrets: secret, scheme, now }))).toBe('mismatch');
     expect(reason(() => verifyWebhook({ body, headers, secrets: 'whsec_b2xkc2VjcmV0', scheme, now }))).toBe('mismatch');
     expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-signature': undefined }, secrets: secret, scheme, now }))).toBe('missing_header');
-    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-signature': 'v2,abc' }, secrets: secret, scheme, now }))).toBe('malformed_header');
-    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-timestamp': 'yesterday' }, secrets: secret, scheme, now }))).toBe('malformed_header');
+    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-signature': 'v2,abc' }, secrets: secret, scheme, now }))).toBe(
+      'malformed_header',
+    );
+    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-timestamp': 'yesterday' }, secrets: secret, scheme, now }))).toBe(
+      'malformed_header',
+    );
     expect(reason(() => verifyWebhook({ body, headers, secrets: secret, scheme, now: new Date(now.getTime() + 301_000) }))).toBe('timestamp_too_old');
     expect(reason(() => verifyWebhook({ body, headers, secrets: secret, scheme, now: new Date(now.getTime() - 301_000) }))).toBe('timestamp_too_new');
     expect(reason(() => verifyWebhook({ body, headers, secrets: secret, scheme, now: new Date(now.getTime() + 299_000) }))).toBe('ok');
@@ -93,6 +97,8 @@ describe('hmac-sha256', () => {
     const h = signWebhook({ body, secret, scheme, now });
     expect(verifyWebhook({ body, headers: h, secrets: secret, scheme, now }).timestamp).toBe(now.getTime() / 1000);
     expect(reason(() => verifyWebhook({ body, headers: h, secrets: secret, scheme, now: new Date(now.getTime() + 600_000) }))).toBe('timestamp_too_old');
-    expect(reason(() => verifyWebhook({ body, headers: { ...h, 'x-webhook-timestamp': String(now.getTime() / 1000 + 1) }, secrets: secret, scheme, now }))).toBe('mismatch');
+    expect(
+      reason(() => verifyWebhook({ body, headers: { ...h, 'x-webhook-timestamp': String(now.getTime() / 1000 + 1) }, secrets: secret, scheme, now })),
+    ).toBe('mismatch');
   });
 });

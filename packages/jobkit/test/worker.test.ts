@@ -22,8 +22,16 @@ function setup(o: { seg?: FakeProviderOptions; bg?: FakeProviderOptions; sf?: Fa
   const compositor = createFakeCompositor();
   const storefront = createFakeStorefront(o.sf);
   const worker = createWorker({
-    service, objects, segmenter, backgrounds, compositor, storefront, clock,
-    concurrency: o.concurrency ?? 4, leaseMs: 10_000, pollIntervalMs: 20,
+    service,
+    objects,
+    segmenter,
+    backgrounds,
+    compositor,
+    storefront,
+    clock,
+    concurrency: o.concurrency ?? 4,
+    leaseMs: 10_000,
+    pollIntervalMs: 20,
     retry: { jitter: 'none' },
     ...(o.budget !== undefined ? { dailyBudgetUsd: o.budget } : {}),
   });
@@ -63,7 +71,12 @@ describe('worker', () => {
 
   it('retries a flaky provider with backoff and Retry-After, then finishes with no extra calls', async () => {
     const t = setup({
-      seg: { failures: [{ code: 'SEGMENT_FAILED', message: '503 Service Unavailable' }, { code: 'SEGMENT_FAILED', message: '503 Service Unavailable' }] },
+      seg: {
+        failures: [
+          { code: 'SEGMENT_FAILED', message: '503 Service Unavailable' },
+          { code: 'SEGMENT_FAILED', message: '503 Service Unavailable' },
+        ],
+      },
       bg: { failures: [{ code: 'RATE_LIMITED', message: '429', retryAfterMs: 30_000 }] },
     });
     const u = await t.upload('FLAKY');
@@ -158,8 +171,16 @@ describe('worker', () => {
       ids.push((await t.service.createJob({ sku, sha256: u.sha256, originalKey: u.key, autoStart: true })).job.id);
     }
     const worker = createWorker({
-      service: t.service, objects: t.objects, segmenter: t.segmenter, backgrounds: t.backgrounds, compositor: t.compositor, storefront: t.storefront,
-      clock: t.clock, concurrency: 1, dailyBudgetUsd: 1.0, retry: { jitter: 'none' },
+      service: t.service,
+      objects: t.objects,
+      segmenter: t.segmenter,
+      backgrounds: t.backgrounds,
+      compositor: t.compositor,
+      storefront: t.storefront,
+      clock: t.clock,
+      concurrency: 1,
+      dailyBudgetUsd: 1.0,
+      retry: { jitter: 'none' },
     });
     await worker.runUntilIdle();
     const jobs = await Promise.all(ids.map((id) => t.service.getJob(id)));

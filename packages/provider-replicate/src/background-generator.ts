@@ -93,7 +93,13 @@ export function replicateBackgroundGeneratorOn(
       const theme = themes.get(req.theme);
       const aspectRatio = closestAspectRatio(req.width, req.height);
       const toUrl = (source: ImageSource) =>
-        imageInput(source, { client: rt.client, dataUriMaxBytes: rt.dataUriMaxBytes, step: 'BACKGROUND_FAILED', signal: ctx.signal, now: () => ctx.clock.now() });
+        imageInput(source, {
+          client: rt.client,
+          dataUriMaxBytes: rt.dataUriMaxBytes,
+          step: 'BACKGROUND_FAILED',
+          signal: ctx.signal,
+          now: () => ctx.clock.now(),
+        });
       const result = await runPrediction(
         rt,
         {
@@ -104,7 +110,13 @@ export function replicateBackgroundGeneratorOn(
           topUps,
           // A top-up asks only for the missing images: `req.count` is what this prediction must return.
           buildInput: async (count) =>
-            build({ req: count === req.count ? req : { ...req, count }, theme, prompt: suffix ? `${theme.prompt}, ${suffix}` : theme.prompt, aspectRatio, imageInput: toUrl }),
+            build({
+              req: count === req.count ? req : { ...req, count },
+              theme,
+              prompt: suffix ? `${theme.prompt}, ${suffix}` : theme.prompt,
+              aspectRatio,
+              imageInput: toUrl,
+            }),
         },
         ctx,
       );

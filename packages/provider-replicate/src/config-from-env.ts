@@ -45,7 +45,9 @@ export function replicateConfigFromEnv(env: Env = process.env): ReplicateEnvConf
   const auth = nonEmpty(env, 'REPLICATE_API_TOKEN');
   if (!auth) return null;
   if (/\s/.test(auth)) throw invalidInput('REPLICATE_API_TOKEN', 'must not contain whitespace');
-  const segmentModel = formatModelRef(parseModelRef(nonEmpty(env, 'JOBKIT_REPLICATE_SEGMENT_MODEL') ?? DEFAULT_SEGMENT_MODEL, 'JOBKIT_REPLICATE_SEGMENT_MODEL'));
+  const segmentModel = formatModelRef(
+    parseModelRef(nonEmpty(env, 'JOBKIT_REPLICATE_SEGMENT_MODEL') ?? DEFAULT_SEGMENT_MODEL, 'JOBKIT_REPLICATE_SEGMENT_MODEL'),
+  );
   const backgroundModel = formatModelRef(
     parseModelRef(nonEmpty(env, 'JOBKIT_REPLICATE_BACKGROUND_MODEL') ?? DEFAULT_BACKGROUND_MODEL, 'JOBKIT_REPLICATE_BACKGROUND_MODEL'),
   );

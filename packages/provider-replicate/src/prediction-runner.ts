@@ -164,7 +164,14 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
   const download = (urls: string[]): Promise<Buffer[]> =>
     Promise.all(
       urls.map((url) =>
-        downloadOutput(url, { fetch: rt.fetch, step, signal: ctx.signal, timeoutMs: rt.requestTimeoutMs, maxBytes: rt.maxOutputBytes, now: () => ctx.clock.now() }),
+        downloadOutput(url, {
+          fetch: rt.fetch,
+          step,
+          signal: ctx.signal,
+          timeoutMs: rt.requestTimeoutMs,
+          maxBytes: rt.maxOutputBytes,
+          now: () => ctx.clock.now(),
+        }),
       ),
     );
 
@@ -359,7 +366,10 @@ export async function runPrediction(rt: ReplicateRuntime, task: PredictionTask, 
     }
     // Short: the model returned fewer outputs than asked (a safety checker dropped some).
     const costUsd = await keep(current, urls, outputs);
-    log.warn({ predictionId: current.id, delivered: keptCount(), expected: needed, costUsd }, 'replicate returned fewer outputs than the step needs; asking for the rest');
+    log.warn(
+      { predictionId: current.id, delivered: keptCount(), expected: needed, costUsd },
+      'replicate returned fewer outputs than the step needs; asking for the rest',
+    );
     current = null;
   }
 }

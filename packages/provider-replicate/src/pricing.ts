@@ -4,9 +4,7 @@
  */
 import { invalidInput } from 'jobkit';
 
-export type Pricing =
-  | { kind: 'per-second'; usdPerSecond: number }
-  | { kind: 'per-output'; usdPerOutput: number };
+export type Pricing = { kind: 'per-second'; usdPerSecond: number } | { kind: 'per-output'; usdPerOutput: number };
 
 /** Replicate's public hardware prices (USD/s) at the time of writing; check replicate.com/pricing. */
 export const HARDWARE_USD_PER_SECOND = {

@@ -94,7 +94,7 @@ describe('replicate background generator', () => {
     expect(fake.creates).toBe(0);
   });
 
-  it('a failed generation keeps Replicate\'s message and is not retryable', async () => {
+  it("a failed generation keeps Replicate's message and is not retryable", async () => {
     fake.addModel(fluxModel({ owner: 'x', name: 'nsfw', run: () => ({ error: 'NSFW content detected. Try running it again, or try a different prompt.' }) }));
     const gen = createReplicateBackgroundGenerator({ ...clientOptions(fake), pollInitialMs: 20, model: 'x/nsfw' });
     const err = await expectJobkitError(gen.generate(bgReq({ count: 1 }), makeContext().ctx));

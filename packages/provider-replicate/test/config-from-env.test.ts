@@ -33,7 +33,11 @@ describe('replicateConfigFromEnv', () => {
 
   it('switches to webhook mode only when both the public URL and the secret are set', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    const both = replicateConfigFromEnv({ REPLICATE_API_TOKEN: 'r8_abc', JOBKIT_PUBLIC_URL: 'https://jobs.example.com/', JOBKIT_REPLICATE_WEBHOOK_SECRET: secret });
+    const both = replicateConfigFromEnv({
+      REPLICATE_API_TOKEN: 'r8_abc',
+      JOBKIT_PUBLIC_URL: 'https://jobs.example.com/',
+      JOBKIT_REPLICATE_WEBHOOK_SECRET: secret,
+    });
     expect(both).toMatchObject({ mode: 'webhook', webhookBaseUrl: 'https://jobs.example.com', webhookSecret: secret });
     expect(() => createReplicateProviders(both!)).not.toThrow();
     expect(replicateConfigFromEnv({ REPLICATE_API_TOKEN: 'r8_abc', JOBKIT_PUBLIC_URL: 'https://jobs.example.com' })?.mode).toBe('sync');
@@ -65,7 +69,9 @@ describe('replicateConfigFromEnv', () => {
   it('throws INVALID_INPUT naming the variable on bad values', () => {
     const base = { REPLICATE_API_TOKEN: 'r8_abc' };
     expect(invalid(() => replicateConfigFromEnv({ REPLICATE_API_TOKEN: 'r8 abc' })).details?.field).toBe('REPLICATE_API_TOKEN');
-    expect(invalid(() => replicateConfigFromEnv({ ...base, JOBKIT_REPLICATE_SEGMENT_MODEL: 'just-a-name' })).details?.field).toBe('JOBKIT_REPLICATE_SEGMENT_MODEL');
+    expect(invalid(() => replicateConfigFromEnv({ ...base, JOBKIT_REPLICATE_SEGMENT_MODEL: 'just-a-name' })).details?.field).toBe(
+      'JOBKIT_REPLICATE_SEGMENT_MODEL',
+    );
     expect(invalid(() => replicateConfigFromEnv({ ...base, JOBKIT_REPLICATE_BACKGROUND_MODEL: 'a/b:notahash' })).details?.field).toBe(
       'JOBKIT_REPLICATE_BACKGROUND_MODEL',
     );

@@ -16,13 +16,24 @@ describe.skipIf(!token)('live Replicate API', () => {
     const { segmenter, backgroundGenerator } = createReplicateProviders({ auth: token!, timeoutMs: 240_000 });
     // A dark square on white: something for the model to cut out.
     const photo = solidPng(64, 64, [255, 255, 255, 255], false);
-    const seg = await segmenter.segment({ sku: 'LIVE-1', sha256: '0'.repeat(64), original: localImage(photo, 'originals/LIVE-1/x.png', 'image/png') }, makeContext().ctx);
+    const seg = await segmenter.segment(
+      { sku: 'LIVE-1', sha256: '0'.repeat(64), original: localImage(photo, 'originals/LIVE-1/x.png', 'image/png') },
+      makeContext().ctx,
+    );
     if (isPending(seg)) throw new Error('unexpected pending');
     expect(seg.cutout.subarray(1, 4).toString()).toBe('PNG');
     expect(seg.costUsd).toBeGreaterThan(0);
 
     const bg = await backgroundGenerator.generate(
-      { sku: 'LIVE-1', sha256: '0'.repeat(64), theme: 'studio', count: 1, width: 1024, height: 1024, cutout: localImage(seg.cutout, 'masks/LIVE-1/x.png', 'image/png') },
+      {
+        sku: 'LIVE-1',
+        sha256: '0'.repeat(64),
+        theme: 'studio',
+        count: 1,
+        width: 1024,
+        height: 1024,
+        cutout: localImage(seg.cutout, 'masks/LIVE-1/x.png', 'image/png'),
+      },
       makeContext().ctx,
     );
     if (isPending(bg)) throw new Error('unexpected pending');

@@ -6,7 +6,7 @@ import { clientOptions, expectJobkitError, fakeTime, fluxModel, localImage, make
 
 const req = { sku: 'SKU-1', sha256: 'c'.repeat(64), original: localImage(Buffer.from('jpeg')) };
 
-describe('429, 5xx and network errors (the client\'s own retry is disabled)', () => {
+describe("429, 5xx and network errors (the client's own retry is disabled)", () => {
   let fake: FakeReplicate;
   beforeEach(async () => {
     fake = await startFakeReplicate();
@@ -122,7 +122,7 @@ describe('429, 5xx and network errors (the client\'s own retry is disabled)', ()
   });
 });
 
-describe('prediction creation: the core limiter and Replicate\'s resets', () => {
+describe("prediction creation: the core limiter and Replicate's resets", () => {
   it('a reset longer than maxWaitMs is not waited out: RATE_LIMITED for the worker, Replicate not called', async () => {
     const fake = await startFakeReplicate();
     try {

@@ -27,7 +27,7 @@ describe('never pay twice: resuming a recorded prediction', () => {
       },
     });
     void seg.segment(req, crashed.ctx);
-    await fake.waitForStatus((await until(() => recorded)), ['starting', 'processing']);
+    await fake.waitForStatus(await until(() => recorded), ['starting', 'processing']);
 
     const retry = makeContext({ previousRef: recorded });
     const pending = seg.segment(req, retry.ctx);
@@ -53,10 +53,7 @@ describe('never pay twice: resuming a recorded prediction', () => {
     if (isPending(result)) throw new Error('unexpected pending');
     expect(result.costUsd).toBeGreaterThan(0);
     expect(fake.creates).toBe(1);
-    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path.replace(id, ':id')}`)).toEqual([
-      'GET /v1/predictions/:id',
-      'GET /outputs/:id/0',
-    ]);
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path.replace(id, ':id')}`)).toEqual(['GET /v1/predictions/:id', 'GET /outputs/:id/0']);
   });
 
   it('a canceled previous prediction is replaced by a new one (a genuine retry)', async () => {

@@ -2,17 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPending } from 'jobkit';
 import { createReplicateSegmenter } from '../src/index.js';
 import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
-import {
-  CUTOUT,
-  clientOptions,
-  expectJobkitError,
-  localImage,
-  makeContext,
-  publicImage,
-  segmentModel,
-  startObjectHost,
-  until,
-} from './support/helpers.js';
+import { CUTOUT, clientOptions, expectJobkitError, localImage, makeContext, publicImage, segmentModel, startObjectHost, until } from './support/helpers.js';
 
 const ORIGINAL = Buffer.from('original-jpeg-bytes'.repeat(10));
 const req = (original = localImage(ORIGINAL)) => ({ sku: 'SKU-1', sha256: 'a'.repeat(64), original });
@@ -33,7 +23,7 @@ describe('replicate segmenter (sync mode)', () => {
     const running = seg.segment(req(), ctx);
     // Finishes only once it has been polled a few times (independent of machine load).
     await until(() => fake.count('GET', /^\/v1\/predictions\/[a-z0-9]+$/) >= 3);
-    await fake.complete((await until(() => refs[0])));
+    await fake.complete(await until(() => refs[0]));
     const result = await running;
     if (isPending(result)) throw new Error('unexpected pending');
 
@@ -117,7 +107,7 @@ describe('replicate segmenter (sync mode)', () => {
     expect(fake.count('POST', /^\/v1\/files$/)).toBe(1);
   });
 
-  it('a failed prediction is a non-retryable SEGMENT_FAILED with Replicate\'s message, reported once', async () => {
+  it("a failed prediction is a non-retryable SEGMENT_FAILED with Replicate's message, reported once", async () => {
     fake.addModel(segmentModel({ run: () => ({ error: 'cannot identify image file <_io.BytesIO object>' }) }));
     const seg = createReplicateSegmenter({ ...clientOptions(fake), pollInitialMs: 20 });
     const first = makeContext();
@@ -144,7 +134,7 @@ describe('replicate segmenter (sync mode)', () => {
   });
 
   it('a 422 input error on create is not retryable and keeps the message', async () => {
-    fake.addModel(segmentModel({ validate: () => '- image: Does not match format \'uri\'' }));
+    fake.addModel(segmentModel({ validate: () => "- image: Does not match format 'uri'" }));
     const seg = createReplicateSegmenter({ ...clientOptions(fake) });
     const err = await expectJobkitError(seg.segment(req(), makeContext().ctx));
     expect(err.code).toBe('SEGMENT_FAILED');

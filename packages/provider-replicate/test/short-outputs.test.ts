@@ -5,14 +5,31 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJobService, createMemoryJobStore, createMemoryObjectStore, createWorker, isPending, JobkitError, type Compositor, type Storefront } from 'jobkit';
+import {
+  createJobService,
+  createMemoryJobStore,
+  createMemoryObjectStore,
+  createWorker,
+  isPending,
+  JobkitError,
+  type Compositor,
+  type Storefront,
+} from 'jobkit';
 import { createReplicateBackgroundGenerator, parseProviderRef } from '../src/index.js';
 import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { BACKGROUND_PNG, clientOptions, expectJobkitError, fluxWithSafetyChecker, localImage, makeContext } from './support/helpers.js';
 
 /** num_outputs of every prediction created, in order. */
 const asked = (fake: FakeReplicate) => [...fake.predictions.values()].map((p) => p.input.num_outputs);
-const bgReq = (count: number) => ({ sku: 'SKU-1', sha256: 'e'.repeat(64), theme: 'studio', count, width: 1000, height: 1000, cutout: localImage(Buffer.from('png')) });
+const bgReq = (count: number) => ({
+  sku: 'SKU-1',
+  sha256: 'e'.repeat(64),
+  theme: 'studio',
+  count,
+  width: 1000,
+  height: 1000,
+  cutout: localImage(Buffer.from('png')),
+});
 
 describe('short outputs (safety checker)', () => {
   let fake: FakeReplicate;

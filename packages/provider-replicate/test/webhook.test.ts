@@ -2,12 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobkitError, isPending } from 'jobkit';
-import {
-  createReplicateBackgroundGenerator,
-  createReplicateSegmenter,
-  createReplicateWebhookHandler,
-  type ReplicateWebhookHandler,
-} from '../src/index.js';
+import { createReplicateBackgroundGenerator, createReplicateSegmenter, createReplicateWebhookHandler, type ReplicateWebhookHandler } from '../src/index.js';
 import { type FakeReplicate, startFakeReplicate } from './support/fake-replicate.js';
 import { CUTOUT, clientOptions, expectJobkitError, fluxModel, localImage, makeContext, segmentModel, until } from './support/helpers.js';
 

@@ -29,7 +29,14 @@ describe('worker crash right after the create call', () => {
   });
 
   it('the restarted worker resumes the recorded prediction: one create, and the job reaches BG_GENERATING', { timeout: 60_000 }, async () => {
-    const env: StackEnv = { dbFile: join(dir, 'jobs.db'), objectsDir: join(dir, 'objects'), baseUrl: fake.baseUrl, token: fake.token, pollInitialMs: 60_000, leaseMs: 1000 };
+    const env: StackEnv = {
+      dbFile: join(dir, 'jobs.db'),
+      objectsDir: join(dir, 'objects'),
+      baseUrl: fake.baseUrl,
+      token: fake.token,
+      pollInitialMs: 60_000,
+      leaseMs: 1000,
+    };
     const parent = createStack({ ...env, pollInitialMs: 50, leaseMs: 10_000 });
     const original = Buffer.from('a product photo');
     const sha256 = createHash('sha256').update(original).digest('hex');

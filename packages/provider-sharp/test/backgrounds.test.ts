@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { createImagePool, createSharpBackgroundGenerator } from '../src/index.js';
 import { expectJobkitError, providerCtx, SHA, source } from './fixtures/helpers.js';
 
-const req = (theme: string, count = 2, width = 320, height = 240) => ({ sku: 'SKU-1', sha256: SHA, theme, count, width, height, cutout: source(Buffer.alloc(0)) });
+const req = (theme: string, count = 2, width = 320, height = 240) => ({
+  sku: 'SKU-1',
+  sha256: SHA,
+  theme,
+  count,
+  width,
+  height,
+  cutout: source(Buffer.alloc(0)),
+});
 
 async function generate(theme: string, count = 2, width = 320, height = 240): Promise<Buffer[]> {
   const res = await createSharpBackgroundGenerator().generate(req(theme, count, width, height), providerCtx());
@@ -34,7 +42,14 @@ describe('sharp background generator', () => {
     const stats = async (b: Buffer) => {
       const { data, info } = await sharp(b).raw().toBuffer({ resolveWithObject: true });
       const px = (x: number, y: number) => data[(y * info.width + x) * 3]!;
-      return { tl: px(2, 2), centre: px(info.width >> 1, info.height >> 1), left: px(2, info.height >> 1), right: px(info.width - 3, info.height >> 1), top: px(info.width >> 1, 2), bottom: px(info.width >> 1, info.height - 3) };
+      return {
+        tl: px(2, 2),
+        centre: px(info.width >> 1, info.height >> 1),
+        left: px(2, info.height >> 1),
+        right: px(info.width - 3, info.height >> 1),
+        top: px(info.width >> 1, 2),
+        bottom: px(info.width >> 1, info.height - 3),
+      };
     };
     const [warm1, warm2] = await generate('warm');
     const w = await stats(warm1!);
@@ -78,7 +93,13 @@ describe('sharp background generator', () => {
       expect(pool.stats().completed).toBe(1);
       expect(second[0]!.equals(first[1]!)).toBe(false);
       expect((await sharp(second[0]!).stats()).channels[0]!.mean).toBeGreaterThan(100);
-      themes.register({ name: 'warm', label: 'Warm', prompt: 'warm', recipe: { kind: 'solid', color: [10, 20, 30] }, layout: { vignette: 0, variantJitter: 0 } });
+      themes.register({
+        name: 'warm',
+        label: 'Warm',
+        prompt: 'warm',
+        recipe: { kind: 'solid', color: [10, 20, 30] },
+        layout: { vignette: 0, variantJitter: 0 },
+      });
       const changed = await run('warm');
       expect(pool.stats().completed).toBe(2);
       const { data } = await sharp(changed[0]!).raw().toBuffer({ resolveWithObject: true });
@@ -90,7 +111,13 @@ describe('sharp background generator', () => {
 
   it('renders custom themes from the registry', async () => {
     const themes = createThemeRegistry();
-    themes.register({ name: 'mint', label: 'Mint', prompt: 'mint', recipe: { kind: 'solid', color: [170, 230, 200] }, layout: { vignette: 0, variantJitter: 0 } });
+    themes.register({
+      name: 'mint',
+      label: 'Mint',
+      prompt: 'mint',
+      recipe: { kind: 'solid', color: [170, 230, 200] },
+      layout: { vignette: 0, variantJitter: 0 },
+    });
     const res = await createSharpBackgroundGenerator({ themes }).generate(req('mint', 1, 64, 64), providerCtx());
     if (!('backgrounds' in res)) throw new Error('expected a result');
     const { data } = await sharp(res.backgrounds[0]!).raw().toBuffer({ resolveWithObject: true });
@@ -98,7 +125,12 @@ describe('sharp background generator', () => {
   });
 
   it('unknown theme → INVALID_INPUT listing the known themes', async () => {
-    await expectJobkitError(createSharpBackgroundGenerator().generate(req('neon'), providerCtx()), 'INVALID_INPUT', false, /unknown theme "neon".*default, studio, warm, slate/);
+    await expectJobkitError(
+      createSharpBackgroundGenerator().generate(req('neon'), providerCtx()),
+      'INVALID_INPUT',
+      false,
+      /unknown theme "neon".*default, studio, warm, slate/,
+    );
   });
 
   it('validates count, width and height', async () => {

@@ -110,7 +110,11 @@ describe('pixel budget', () => {
     release();
     release();
     expect(budget.stats().inUse).toBe(0);
-    await expect(budget.use(3 * MP, undefined, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      budget.use(3 * MP, undefined, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(budget.stats()).toMatchObject({ inUse: 0, running: 0 });
     expect(() => createPixelBudget({ maxPixels: 0 })).toThrow(/maxPixels/);
   });

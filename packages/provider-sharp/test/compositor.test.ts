@@ -1,6 +1,17 @@
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
-import { createJobService, createLocalStorefront, createMemoryJobStore, createMemoryObjectStore, createThemeRegistry, createWorker, keys, silentLogger, type CompositeOutput, type ThemeInput } from 'jobkit';
+import {
+  createJobService,
+  createLocalStorefront,
+  createMemoryJobStore,
+  createMemoryObjectStore,
+  createThemeRegistry,
+  createWorker,
+  keys,
+  silentLogger,
+  type CompositeOutput,
+  type ThemeInput,
+} from 'jobkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createImagePool, createSharpBackgroundGenerator, createSharpCompositor, createSharpProviders, placeProduct, sharedImagePool } from '../src/index.js';
 import { expectJobkitError, providerCtx, SHA, source } from './fixtures/helpers.js';
@@ -9,7 +20,8 @@ const photo = (theme: string) => ({ sku: 'SKU-1', sha256: SHA, theme });
 const ctx = (signal: AbortSignal = new AbortController().signal) => ({ signal, logger: silentLogger });
 
 /** A 600×400 cutout: an orange rounded box (300×200 at 150,100) with a blue stripe, soft 1 px edge. */
-const CW = 600, CH = 400;
+const CW = 600,
+  CH = 400;
 const PRODUCT = { x: 150, y: 100, w: 300, h: 200 };
 async function makeCutout(): Promise<Buffer> {
   const rgba = Buffer.alloc(CW * CH * 4);
@@ -25,11 +37,16 @@ async function makeCutout(): Promise<Buffer> {
       rgba[i + 2] = stripe ? 200 : 40;
       rgba[i + 3] = edge ? 128 : 255;
     }
-  return sharp(rgba, { raw: { width: CW, height: CH, channels: 4 } }).png().toBuffer();
+  return sharp(rgba, { raw: { width: CW, height: CH, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 async function backgroundsFor(theme: string, size: { width: number; height: number }, count = 2, themes = createThemeRegistry()): Promise<Buffer[]> {
-  const res = await createSharpBackgroundGenerator({ themes }).generate({ ...photo(theme), count, ...size, cutout: source(Buffer.alloc(0)) }, providerCtx(undefined, theme));
+  const res = await createSharpBackgroundGenerator({ themes }).generate(
+    { ...photo(theme), count, ...size, cutout: source(Buffer.alloc(0)) },
+    providerCtx(undefined, theme),
+  );
   if (!('backgrounds' in res)) throw new Error('expected a result');
   return res.backgrounds;
 }
@@ -54,7 +71,10 @@ beforeAll(async () => {
 
 describe('sharp compositor: outputs', () => {
   it('writes masters and thumbnails by default, derivatives only in the formats asked for', async () => {
-    const aspects = [{ id: '1x1', width: 512, height: 512 }, { id: '4x5', width: 400, height: 500 }];
+    const aspects = [
+      { id: '1x1', width: 512, height: 512 },
+      { id: '4x5', width: 400, height: 500 },
+    ];
     const c = createSharpCompositor({ aspects });
     const bgs = await backgroundsFor('studio', c.backgroundSize());
     const { outputs } = await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
@@ -72,22 +92,40 @@ describe('sharp compositor: outputs', () => {
     expect(createSharpCompositor().backgroundSize()).toEqual({ width: 2560, height: 2048 });
     // Every derivative format; half-size canvases keep the AVIF encodes affordable in a test.
     const compositor = createSharpCompositor({
-      aspects: [{ id: '1x1', width: 1024, height: 1024 }, { id: '4x5', width: 800, height: 1000 }, { id: '16x9', width: 2560, height: 1440 }],
+      aspects: [
+        { id: '1x1', width: 1024, height: 1024 },
+        { id: '4x5', width: 800, height: 1000 },
+        { id: '16x9', width: 2560, height: 1440 },
+      ],
       derivatives: { formats: ['jpg', 'webp', 'avif'] },
     });
     const bgs = await backgroundsFor('studio', compositor.backgroundSize());
     const { outputs } = await compositor.composite({ photo: photo('studio'), cutout, backgrounds: bgs }, ctx());
     const p = photo('studio');
     const expected = new Map<string, { role: string; w: number; h: number; type: string }>();
-    for (const [aspect, w, h] of [['1x1', 1024, 1024], ['4x5', 800, 1000], ['16x9', 2560, 1440]] as const) {
+    for (const [aspect, w, h] of [
+      ['1x1', 1024, 1024],
+      ['4x5', 800, 1000],
+      ['16x9', 2560, 1440],
+    ] as const) {
       for (const v of [1, 2]) {
         expected.set(keys.composite(p, aspect, v), { role: 'master', w, h, type: 'image/jpeg' });
-        const fit = (box: number) => { const s = Math.min(1, box / Math.max(w, h)); return [Math.round(w * s), Math.round(h * s)] as const; };
+        const fit = (box: number) => {
+          const s = Math.min(1, box / Math.max(w, h));
+          return [Math.round(w * s), Math.round(h * s)] as const;
+        };
         const [tw, th] = fit(400);
         expected.set(keys.thumbnail(p, aspect, v), { role: 'thumbnail', w: tw, h: th, type: 'image/jpeg' });
-        for (const [size, box] of [['hero', 2000], ['pdp', 1200]] as const) {
+        for (const [size, box] of [
+          ['hero', 2000],
+          ['pdp', 1200],
+        ] as const) {
           const [dw, dh] = fit(box);
-          for (const [f, type] of [['jpg', 'image/jpeg'], ['webp', 'image/webp'], ['avif', 'image/avif']] as const) {
+          for (const [f, type] of [
+            ['jpg', 'image/jpeg'],
+            ['webp', 'image/webp'],
+            ['avif', 'image/avif'],
+          ] as const) {
             expected.set(keys.derivative(p, aspect, v, size, f), { role: 'derivative', w: dw, h: dh, type });
           }
         }
@@ -114,17 +152,30 @@ describe('sharp compositor: outputs', () => {
     const bgs = await backgroundsFor('warm', none.backgroundSize());
     const r1 = await none.composite({ photo: photo('warm'), cutout, backgrounds: bgs }, ctx());
     expect(r1.outputs.map((o) => o.role)).toEqual(['master', 'master']);
-    const custom = createSharpCompositor({ aspects: [{ id: '1x1', width: 512, height: 512 }], derivatives: { sizes: [{ id: 'mini', width: 100, height: 100 }], formats: ['webp'] } });
+    const custom = createSharpCompositor({
+      aspects: [{ id: '1x1', width: 512, height: 512 }],
+      derivatives: { sizes: [{ id: 'mini', width: 100, height: 100 }], formats: ['webp'] },
+    });
     const r2 = await custom.composite({ photo: photo('warm'), cutout, backgrounds: bgs.slice(0, 1) }, ctx());
-    expect(r2.outputs.map((o) => o.key).sort()).toEqual([keys.composite(photo('warm'), '1x1', 1), keys.derivative(photo('warm'), '1x1', 1, 'mini', 'webp'), keys.thumbnail(photo('warm'), '1x1', 1)].sort());
+    expect(r2.outputs.map((o) => o.key).sort()).toEqual(
+      [keys.composite(photo('warm'), '1x1', 1), keys.derivative(photo('warm'), '1x1', 1, 'mini', 'webp'), keys.thumbnail(photo('warm'), '1x1', 1)].sort(),
+    );
   });
 
   it('plan() lists exactly the keys and roles composite() writes', async () => {
-    const c = createSharpCompositor({ aspects: [{ id: '1x1', width: 256, height: 256 }, { id: '4x5', width: 200, height: 250 }], derivatives: { sizes: [{ id: 'pdp', width: 120, height: 120 }], formats: ['jpg', 'webp'] } });
+    const c = createSharpCompositor({
+      aspects: [
+        { id: '1x1', width: 256, height: 256 },
+        { id: '4x5', width: 200, height: 250 },
+      ],
+      derivatives: { sizes: [{ id: 'pdp', width: 120, height: 120 }], formats: ['jpg', 'webp'] },
+    });
     const bgs = await backgroundsFor('studio', c.backgroundSize());
     const { outputs } = await c.composite({ photo: photo('studio'), cutout, backgrounds: bgs.slice(0, c.variants) }, ctx());
     const written = outputs.map((o) => `${o.role} ${o.aspect} ${o.variant} ${o.key}`).sort();
-    const planned = c.plan!(photo('studio')).map((o) => `${o.role} ${o.aspect} ${o.variant} ${o.key}`).sort();
+    const planned = c.plan!(photo('studio'))
+      .map((o) => `${o.role} ${o.aspect} ${o.variant} ${o.key}`)
+      .sort();
     expect(planned).toEqual(written);
     expect(planned).toHaveLength(2 * 2 * (1 + 1 + 2));
   });
@@ -147,12 +198,18 @@ describe('sharp compositor: pixels', () => {
       const { data, width, height } = await raw(o);
       expect([width, height], o.key).toEqual(sizes[o.aspect]);
       expect(Math.max(width, height)).toBeGreaterThanOrEqual(1000);
-      let x0 = width, y0 = height, x1 = -1, y1 = -1;
+      let x0 = width,
+        y0 = height,
+        x1 = -1,
+        y1 = -1;
       for (let y = 0; y < height; y++)
         for (let x = 0; x < width; x++) {
           const i = (y * width + x) * 3;
           if (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250) {
-            if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+            if (x < x0) x0 = x;
+            if (x > x1) x1 = x;
+            if (y < y0) y0 = y;
+            if (y > y1) y1 = y;
           }
         }
       const fill = Math.max((x1 - x0 + 1) / width, (y1 - y0 + 1) / height);
@@ -178,7 +235,8 @@ describe('sharp compositor: pixels', () => {
     const box = placeProduct({ width: PRODUCT.w, height: PRODUCT.h }, { width: 1024, height: 1024 }, themes.get('slate').layout);
     for (const o of outputs) {
       const { data, width } = await raw(o);
-      let diff = 0, n = 0;
+      let diff = 0,
+        n = 0;
       for (let y = box.y + 4; y < box.y + box.height - 4; y++)
         for (let x = box.x + 4; x < box.x + box.width - 4; x++) {
           // Map back to the cutout and skip rows near the stripe boundary (resampling blends them).
@@ -225,18 +283,40 @@ describe('sharp compositor: pixels', () => {
 describe('sharp compositor: errors and cancellation', () => {
   it('unknown theme → INVALID_INPUT; bad sku → INVALID_INPUT; no backgrounds → INVALID_INPUT', async () => {
     const c = createSharpCompositor({ derivatives: false });
-    await expectJobkitError(c.composite({ photo: photo('neon'), cutout, backgrounds: [Buffer.alloc(1)] }, ctx()), 'INVALID_INPUT', false, /known themes: default, studio, warm, slate/);
-    await expectJobkitError(c.composite({ photo: { ...photo('default'), sku: '../etc' }, cutout, backgrounds: [Buffer.alloc(1)] }, ctx()), 'INVALID_INPUT', false, /sku/);
+    await expectJobkitError(
+      c.composite({ photo: photo('neon'), cutout, backgrounds: [Buffer.alloc(1)] }, ctx()),
+      'INVALID_INPUT',
+      false,
+      /known themes: default, studio, warm, slate/,
+    );
+    await expectJobkitError(
+      c.composite({ photo: { ...photo('default'), sku: '../etc' }, cutout, backgrounds: [Buffer.alloc(1)] }, ctx()),
+      'INVALID_INPUT',
+      false,
+      /sku/,
+    );
     await expectJobkitError(c.composite({ photo: photo('default'), cutout, backgrounds: [] }, ctx()), 'INVALID_INPUT', false, /backgrounds/);
   });
 
   it('a broken or fully transparent cutout, or a broken background → non-retryable COMPOSITE_FAILED', async () => {
     const c = createSharpCompositor({ derivatives: false });
     const bg = (await backgroundsFor('default', { width: 64, height: 64 }, 1))[0]!;
-    await expectJobkitError(c.composite({ photo: photo('default'), cutout: Buffer.from('nope'), backgrounds: [bg] }, ctx()), 'COMPOSITE_FAILED', false, /cutout/);
-    const clear = await sharp({ create: { width: 50, height: 50, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    await expectJobkitError(
+      c.composite({ photo: photo('default'), cutout: Buffer.from('nope'), backgrounds: [bg] }, ctx()),
+      'COMPOSITE_FAILED',
+      false,
+      /cutout/,
+    );
+    const clear = await sharp({ create: { width: 50, height: 50, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     await expectJobkitError(c.composite({ photo: photo('default'), cutout: clear, backgrounds: [bg] }, ctx()), 'COMPOSITE_FAILED', false, /transparent/);
-    await expectJobkitError(c.composite({ photo: photo('default'), cutout, backgrounds: [bg.subarray(0, 40)] }, ctx()), 'COMPOSITE_FAILED', false, /backgrounds\[0\]/);
+    await expectJobkitError(
+      c.composite({ photo: photo('default'), cutout, backgrounds: [bg.subarray(0, 40)] }, ctx()),
+      'COMPOSITE_FAILED',
+      false,
+      /backgrounds\[0\]/,
+    );
   });
 
   it('an abort mid-job cancels it (CANCELLED, retryable) and frees its thread for the next job', async () => {
@@ -263,7 +343,11 @@ describe('sharp compositor: errors and cancellation', () => {
   it('does not start a job whose signal is already aborted', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expectJobkitError(createSharpCompositor().composite({ photo: photo('default'), cutout, backgrounds: [Buffer.alloc(1)] }, ctx(ac.signal)), 'CANCELLED', true);
+    await expectJobkitError(
+      createSharpCompositor().composite({ photo: photo('default'), cutout, backgrounds: [Buffer.alloc(1)] }, ctx(ac.signal)),
+      'CANCELLED',
+      true,
+    );
   });
 });
 

@@ -15,12 +15,15 @@ afterAll(() => pool.close());
 
 /** A 12 MP light-box shot: light grey sweep with fall-off, a red ellipse product, sensor noise, JPEG. */
 async function cameraPhoto(): Promise<Buffer> {
-  const W = 4000, H = 3000;
+  const W = 4000,
+    H = 3000;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
     <defs><radialGradient id="g" cx="50%" cy="45%" r="75%"><stop offset="0" stop-color="#f2f2f0"/><stop offset="1" stop-color="#d8d8d5"/></radialGradient></defs>
     <rect width="100%" height="100%" fill="url(#g)"/>
     <ellipse cx="2000" cy="1600" rx="900" ry="700" fill="#b8322a"/></svg>`;
-  const noise = await sharp({ create: { width: W, height: H, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 6 } } }).raw().toBuffer();
+  const noise = await sharp({ create: { width: W, height: H, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 6 } } })
+    .raw()
+    .toBuffer();
   return sharp(Buffer.from(svg))
     .composite([{ input: noise, raw: { width: W, height: H, channels: 3 }, blend: 'overlay' }])
     .jpeg({ quality: 88 })

@@ -18,7 +18,12 @@ const sample = () => readFile(fileURLToPath(new URL('../../../examples/express-s
 describe('image pool: a crashing thread', () => {
   it('exit in the thread → retryable error in the step code; the pool starts a new thread and keeps serving', async () => {
     const pid = process.pid;
-    const err = await expectJobkitError(crashing.run({ kind: 'exit', input: null }, { pixels: 1, errorCode: 'COMPOSITE_FAILED', what: 'compositing' }), 'COMPOSITE_FAILED', true, /image worker thread crashed.*exited with code: 3/);
+    const err = await expectJobkitError(
+      crashing.run({ kind: 'exit', input: null }, { pixels: 1, errorCode: 'COMPOSITE_FAILED', what: 'compositing' }),
+      'COMPOSITE_FAILED',
+      true,
+      /image worker thread crashed.*exited with code: 3/,
+    );
     expect(err.retryable).toBe(true); // COMPOSITE_FAILED is not retryable by default; a crash is
     expect(process.pid).toBe(pid);
     // The next task runs on a fresh thread, through the real handler.
@@ -31,7 +36,12 @@ describe('image pool: a crashing thread', () => {
   });
 
   it('an uncaught exception in the thread → retryable error, budget released', async () => {
-    await expectJobkitError(crashing.run({ kind: 'throw', input: null }, { pixels: 1000, errorCode: 'SEGMENT_FAILED', what: 'studio segmentation' }), 'SEGMENT_FAILED', true, /uncaught in the image thread/);
+    await expectJobkitError(
+      crashing.run({ kind: 'throw', input: null }, { pixels: 1000, errorCode: 'SEGMENT_FAILED', what: 'studio segmentation' }),
+      'SEGMENT_FAILED',
+      true,
+      /uncaught in the image thread/,
+    );
     expect(crashing.stats()).toMatchObject({ running: 0, inUse: 0 });
   });
 

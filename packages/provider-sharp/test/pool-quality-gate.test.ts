@@ -6,7 +6,17 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
-import { createJobService, createLocalStorefront, createMemoryJobStore, createMemoryObjectStore, createWorker, DEFAULT_REVIEW_MIN_SCORE, keys, silentLogger, type Segmenter } from 'jobkit';
+import {
+  createJobService,
+  createLocalStorefront,
+  createMemoryJobStore,
+  createMemoryObjectStore,
+  createWorker,
+  DEFAULT_REVIEW_MIN_SCORE,
+  keys,
+  silentLogger,
+  type Segmenter,
+} from 'jobkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImagePool, createSharpProviders, createSharpQualityGate } from '../src/index.js';
 import { expectJobkitError } from './fixtures/helpers.js';
@@ -31,17 +41,26 @@ beforeAll(async () => {
     rgba[i * 4 + 2] = data[i * 3 + 2]!;
     rgba[i * 4 + 3] = scene.mask[i]! ? 255 : 0;
   }
-  cutout = await sharp(rgba, { raw: { width: scene.width, height: scene.height, channels: 4 } }).png().toBuffer();
+  cutout = await sharp(rgba, { raw: { width: scene.width, height: scene.height, channels: 4 } })
+    .png()
+    .toBuffer();
 });
 
 /** The cutout with its alpha kept only in the top `share` of its rows (a cut that lost most of the product). */
 async function truncated(png: Buffer, share: number): Promise<Buffer> {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   let first = info.height;
-  for (let y = 0; y < info.height && first === info.height; y++) for (let x = 0; x < info.width; x++) if (data[(y * info.width + x) * 4 + 3]! > 128) { first = y; break; }
+  for (let y = 0; y < info.height && first === info.height; y++)
+    for (let x = 0; x < info.width; x++)
+      if (data[(y * info.width + x) * 4 + 3]! > 128) {
+        first = y;
+        break;
+      }
   const keepUntil = first + Math.round((info.height - first) * share);
   for (let y = keepUntil; y < info.height; y++) for (let x = 0; x < info.width; x++) data[(y * info.width + x) * 4 + 3] = 0;
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 describe('sharp quality gate', () => {

@@ -18,12 +18,15 @@ async function assess(p: StudioPhoto, mask: Uint8Array) {
 }
 
 describe('quality gate: assessCutout', () => {
-  it.each(['r-tote-canvas-w', 'r-backpack-w', 'r-headphones-d', 'r-white-bottle-w', 'r-notebook-flat-w'])('the ground truth of %s scores ≥ 0.6 with no reasons', async (id) => {
-    const p = await fixturePhoto(id);
-    const q = await assess(p, p.mask);
-    expect(q.score).toBeGreaterThanOrEqual(DEFAULT_REVIEW_MIN_SCORE);
-    expect(q.reasons).toEqual([]);
-  });
+  it.each(['r-tote-canvas-w', 'r-backpack-w', 'r-headphones-d', 'r-white-bottle-w', 'r-notebook-flat-w'])(
+    'the ground truth of %s scores ≥ 0.6 with no reasons',
+    async (id) => {
+      const p = await fixturePhoto(id);
+      const q = await assess(p, p.mask);
+      expect(q.score).toBeGreaterThanOrEqual(DEFAULT_REVIEW_MIN_SCORE);
+      expect(q.reasons).toEqual([]);
+    },
+  );
 
   it('holds the red cap ring alone cut out of a white bottle (the 0.1 failure): part of the product is missing', async () => {
     const p = await fixturePhoto('r-white-bottle-w');
@@ -46,7 +49,10 @@ describe('quality gate: assessCutout', () => {
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const i = y * width + x;
-        if (!p.mask[i] && rgb[i * 3 + 1]! < ref(y) - 5) { withShadow[i] = 1; added++; }
+        if (!p.mask[i] && rgb[i * 3 + 1]! < ref(y) - 5) {
+          withShadow[i] = 1;
+          added++;
+        }
       }
     }
     expect(added).toBeGreaterThan(0.05 * p.mask.reduce((a, b) => a + b, 0));
@@ -62,7 +68,7 @@ describe('quality gate: assessCutout', () => {
   it('holds a fragmented cut', async () => {
     const p = await fixturePhoto('r-tote-canvas-w');
     // Keep the product only in scattered 6×6 tiles.
-    const frag = p.mask.map((v, i) => (v && ((i % p.width) / 6 | 0) % 3 === 0 && (((i / p.width) | 0) / 6 | 0) % 3 === 0 ? 1 : 0));
+    const frag = p.mask.map((v, i) => (v && (((i % p.width) / 6) | 0) % 3 === 0 && ((((i / p.width) | 0) / 6) | 0) % 3 === 0 ? 1 : 0));
     const q = await assess(p, frag);
     expect(q.score).toBeLessThan(DEFAULT_REVIEW_MIN_SCORE);
     expect(codes(q.reasons)).toEqual(expect.arrayContaining(['fragments']));
@@ -75,7 +81,8 @@ describe('quality gate: assessCutout', () => {
   });
 
   it('on a photo that is not a studio shot checks only the shape, and says so', async () => {
-    const W = 320, H = 240;
+    const W = 320,
+      H = 240;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="${W}" height="${H / 2}" fill="#8fb6d8"/><rect y="${H / 2}" width="${W}" height="${H / 2}" fill="#5c7a3a"/><circle cx="160" cy="120" r="50" fill="#c0392b"/></svg>`;
     const { data } = await sharp(Buffer.from(svg)).raw().toBuffer({ resolveWithObject: true });
     const rgb = new Uint8Array(W * H * 3);

@@ -82,7 +82,8 @@ describe('studio segmenter: hard studio cases (committed renders)', () => {
 
   it('refuses a photo that is not a studio shot with a non-retryable SEGMENT_FAILED pointing to a hosted segmenter', async () => {
     // A room-like scene: a floor, a wall with a window and a product crossing the frame.
-    const W = 480, H = 360;
+    const W = 480,
+      H = 360;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
       <rect width="${W}" height="${H * 0.6}" fill="#c9b79a"/><rect y="${H * 0.6}" width="${W}" height="${H * 0.4}" fill="#6b4a2f"/>
       <rect x="20" y="20" width="140" height="110" fill="#9cc7ef" stroke="#fff" stroke-width="8"/>
@@ -93,7 +94,8 @@ describe('studio segmenter: hard studio cases (committed renders)', () => {
 });
 
 const setDir = studioSetDir();
-if (!setDir) console.warn('segment-categories: the labelled studio set is not present (JOBKIT_EVAL_DIR); its part is skipped, the committed renders above still ran');
+if (!setDir)
+  console.warn('segment-categories: the labelled studio set is not present (JOBKIT_EVAL_DIR); its part is skipped, the committed renders above still ran');
 
 describe.skipIf(!setDir)('studio segmenter: labelled studio set (real product cut-outs)', () => {
   const photo = (id: string): Promise<StudioPhoto> => studioSetPhoto(setDir!, id);

@@ -4,7 +4,20 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createStudioSegmenter, segmentPhoto } from '../src/index.js';
 import { decodePng, expectJobkitError, iou, providerCtx, SHA, source } from './fixtures/helpers.js';
-import { BACKDROPS, SAMPLE_PHOTOS, bottle, donut, ellipse, mug, renderScene, shoeBox, star, type Rgb, type SceneSpec, type Shape } from './fixtures/synthetic.js';
+import {
+  BACKDROPS,
+  SAMPLE_PHOTOS,
+  bottle,
+  donut,
+  ellipse,
+  mug,
+  renderScene,
+  shoeBox,
+  star,
+  type Rgb,
+  type SceneSpec,
+  type Shape,
+} from './fixtures/synthetic.js';
 
 const S = 480;
 const scene = (shape: Shape, backdrop: Rgb, extra: Partial<SceneSpec> = {}): SceneSpec => ({
@@ -53,11 +66,12 @@ describe('studio segmenter: decided by colour, not topology', () => {
     const s = await renderScene(scene(bottle, BACKDROPS.lightGrey, { shadow: { u: 0.5, v: 0.88, ru: 0.25, rv: 0.04, strength: 0.3 } }));
     const cut = await segmentPhoto(s.jpeg);
     const share = (u0: number, v0: number, u1: number, v1: number, fg: boolean): number => {
-      let ok = 0, all = 0;
+      let ok = 0,
+        all = 0;
       for (let y = Math.round(v0 * S); y < Math.round(v1 * S); y++)
         for (let x = Math.round(u0 * S); x < Math.round(u1 * S); x++) {
           all++;
-          if ((cut.rgba[(y * S + x) * 4 + 3]! >= 128) === fg) ok++;
+          if (cut.rgba[(y * S + x) * 4 + 3]! >= 128 === fg) ok++;
         }
       return ok / all;
     };
@@ -67,11 +81,15 @@ describe('studio segmenter: decided by colour, not topology', () => {
     const m = await renderScene(scene(mug, BACKDROPS.white));
     const mc = await segmentPhoto(m.jpeg);
     // Inside the handle: centre (0.6, 0.52), inner radius 0.085.
-    let hole = 0, holeBg = 0;
+    let hole = 0,
+      holeBg = 0;
     for (let y = 0; y < S; y++)
       for (let x = 0; x < S; x++) {
         const d = Math.hypot(x / S - 0.6, y / S - 0.52);
-        if (x / S > 0.625 && d < 0.07) { hole++; if (mc.rgba[(y * S + x) * 4 + 3]! < 128) holeBg++; }
+        if (x / S > 0.625 && d < 0.07) {
+          hole++;
+          if (mc.rgba[(y * S + x) * 4 + 3]! < 128) holeBg++;
+        }
       }
     expect(hole).toBeGreaterThan(100);
     expect(holeBg / hole).toBeGreaterThanOrEqual(0.999);
@@ -79,7 +97,13 @@ describe('studio segmenter: decided by colour, not topology', () => {
 
   it('removes stray specks on the backdrop', async () => {
     const specks: Shape = (u, v) => {
-      for (const [su, sv] of [[0.1, 0.1], [0.9, 0.15], [0.15, 0.9], [0.85, 0.88], [0.5, 0.08]] as const) {
+      for (const [su, sv] of [
+        [0.1, 0.1],
+        [0.9, 0.15],
+        [0.15, 0.9],
+        [0.85, 0.88],
+        [0.5, 0.08],
+      ] as const) {
         if (Math.hypot(u - su, v - sv) < 0.006) return [40, 40, 40];
       }
       return null;
@@ -89,7 +113,11 @@ describe('studio segmenter: decided by colour, not topology', () => {
     const truth = await renderScene(scene(mug, BACKDROPS.white));
     const cut = await segmentPhoto(s.jpeg);
     expect(iou(cut.rgba, truth.mask)).toBeGreaterThanOrEqual(0.97);
-    for (const [su, sv] of [[0.1, 0.1], [0.9, 0.15], [0.15, 0.9]]) {
+    for (const [su, sv] of [
+      [0.1, 0.1],
+      [0.9, 0.15],
+      [0.15, 0.9],
+    ]) {
       expect(cut.rgba[(Math.round(sv! * S) * S + Math.round(su! * S)) * 4 + 3]).toBe(0);
     }
   });
@@ -105,45 +133,86 @@ describe('studio segmenter: decided by colour, not topology', () => {
 
 describe('studio segmenter: refuses what it cannot cut', () => {
   it('fails with a non-retryable SEGMENT_FAILED on a non-uniform border', async () => {
-    const W = 400, H = 300;
+    const W = 400,
+      H = 300;
     const rgb = Buffer.alloc(W * H * 3);
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const i = (y * W + x) * 3;
-        rgb[i] = (x * 7) % 256; rgb[i + 1] = (y * 5 + x) % 256; rgb[i + 2] = ((x >> 4) * 60) % 256;
+        rgb[i] = (x * 7) % 256;
+        rgb[i + 1] = (y * 5 + x) % 256;
+        rgb[i + 2] = ((x >> 4) * 60) % 256;
       }
-    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg().toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     await expectJobkitError(segmentPhoto(jpeg), 'SEGMENT_FAILED', false, /background not uniform.*AI segmenter/);
   });
 
   it('fails on a two-tone backdrop (half dark, half light)', async () => {
-    const W = 400, H = 300;
+    const W = 400,
+      H = 300;
     const rgb = Buffer.alloc(W * H * 3);
     for (let i = 0; i < W * H; i++) rgb.fill(i % W < W / 2 ? 60 : 235, i * 3, i * 3 + 3);
-    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg().toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     await expectJobkitError(segmentPhoto(jpeg), 'SEGMENT_FAILED', false, /background not uniform/);
   });
 
   it('fails (not a blank cutout) when there is no product', async () => {
-    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#f4f4f4' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#f4f4f4' } })
+      .jpeg()
+      .toBuffer();
     await expectJobkitError(segmentPhoto(jpeg), 'SEGMENT_FAILED', false, /no product/);
   });
 
   it.each([
     ['not an image', async () => Buffer.from('this is not an image at all')],
     ['a zero-size file', async () => Buffer.alloc(0)],
-    ['a truncated JPEG', async () => { const j = (await renderScene(scene(mug, BACKDROPS.white))).jpeg; return j.subarray(0, Math.floor(j.length / 2)); }],
-    ['an animated GIF', async () => {
-      const frame = (c: string) => sharp({ create: { width: 64, height: 64, channels: 3, background: c } }).png().toBuffer();
-      const gif = await sharp([await frame('#fff'), await frame('#f00')], { join: { animated: true } }).gif().toBuffer();
-      expect((await sharp(gif).metadata()).pages).toBe(2);
-      return gif;
-    }],
-    ['over 50 MP', async () => sharp({ create: { width: 8000, height: 6400, channels: 3, background: '#fff' } }).jpeg().toBuffer()],
-    ['a 10×10 image', async () => sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } }).png().toBuffer()],
+    [
+      'a truncated JPEG',
+      async () => {
+        const j = (await renderScene(scene(mug, BACKDROPS.white))).jpeg;
+        return j.subarray(0, Math.floor(j.length / 2));
+      },
+    ],
+    [
+      'an animated GIF',
+      async () => {
+        const frame = (c: string) =>
+          sharp({ create: { width: 64, height: 64, channels: 3, background: c } })
+            .png()
+            .toBuffer();
+        const gif = await sharp([await frame('#fff'), await frame('#f00')], { join: { animated: true } })
+          .gif()
+          .toBuffer();
+        expect((await sharp(gif).metadata()).pages).toBe(2);
+        return gif;
+      },
+    ],
+    [
+      'over 50 MP',
+      async () =>
+        sharp({ create: { width: 8000, height: 6400, channels: 3, background: '#fff' } })
+          .jpeg()
+          .toBuffer(),
+    ],
+    [
+      'a 10×10 image',
+      async () =>
+        sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } })
+          .png()
+          .toBuffer(),
+    ],
   ])('rejects %s with a non-retryable INVALID_INPUT naming the field', async (_name, make) => {
     const bytes = await make();
-    const err = await expectJobkitError(createStudioSegmenter().segment({ sku: 'SKU-1', sha256: SHA, original: source(bytes) }, providerCtx()), 'INVALID_INPUT', false, /^original: /);
+    const err = await expectJobkitError(
+      createStudioSegmenter().segment({ sku: 'SKU-1', sha256: SHA, original: source(bytes) }, providerCtx()),
+      'INVALID_INPUT',
+      false,
+      /^original: /,
+    );
     expect(err.details).toMatchObject({ field: 'original' });
   });
 });
@@ -190,7 +259,9 @@ describe('studio segmenter: input normalisation', () => {
       data.copy(rgba, i * 4, i * 3, i * 3 + 3);
       rgba[i * 4 + 3] = s.mask[i] ? 255 : 0;
     }
-    const png = await sharp(rgba, { raw: { width: S, height: S, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width: S, height: S, channels: 4 } })
+      .png()
+      .toBuffer();
     const cut = await segmentPhoto(png);
     expect(iou(cut.rgba, s.mask)).toBeGreaterThanOrEqual(0.98);
   });
@@ -213,7 +284,11 @@ describe('createStudioSegmenter (Segmenter port)', () => {
   it('honours an aborted signal with CANCELLED', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expectJobkitError(createStudioSegmenter().segment({ sku: 'SKU-1', sha256: SHA, original: source(Buffer.alloc(1)) }, providerCtx(ac.signal)), 'CANCELLED', true);
+    await expectJobkitError(
+      createStudioSegmenter().segment({ sku: 'SKU-1', sha256: SHA, original: source(Buffer.alloc(1)) }, providerCtx(ac.signal)),
+      'CANCELLED',
+      true,
+    );
   });
 
   it('validates its options', () => {

@@ -9,10 +9,7 @@ import { abortableDelay, cancelled } from './cancelled.js';
 
 /** What this package needs from `@shopify/admin-api-client` (an `AdminApiClient` fits). */
 export interface ShopifyGraphQLClient {
-  request(
-    operation: string,
-    options?: { variables?: Record<string, unknown>; signal?: AbortSignal; retries?: number },
-  ): Promise<ShopifyClientResponse>;
+  request(operation: string, options?: { variables?: Record<string, unknown>; signal?: AbortSignal; retries?: number }): Promise<ShopifyClientResponse>;
 }
 
 /** The subset of the client's `ClientResponse` read here. */
@@ -44,12 +41,7 @@ export interface CallContext {
 /** Default wait when a 429 carries neither a cost report nor Retry-After. */
 const FALLBACK_RATE_LIMIT_MS = 1_000;
 
-export type AdminTransport = <T>(
-  operation: string,
-  query: string,
-  variables: Record<string, unknown>,
-  ctx: CallContext,
-) => Promise<T>;
+export type AdminTransport = <T>(operation: string, query: string, variables: Record<string, unknown>, ctx: CallContext) => Promise<T>;
 
 export function createAdminTransport(opts: TransportOptions): AdminTransport {
   const { client, bucket } = opts;
@@ -69,11 +61,7 @@ export function createAdminTransport(opts: TransportOptions): AdminTransport {
       try {
         return await interpret<T>(operation, res, ctx.signal, bucket);
       } catch (err) {
-        if (
-          JobkitError.is(err, 'RATE_LIMITED') &&
-          throttled < opts.maxThrottleRetries &&
-          (err.retryAfterMs ?? 0) <= opts.maxThrottleWaitMs
-        ) {
+        if (JobkitError.is(err, 'RATE_LIMITED') && throttled < opts.maxThrottleRetries && (err.retryAfterMs ?? 0) <= opts.maxThrottleWaitMs) {
           ctx.logger.warn({ operation, retryAfterMs: err.retryAfterMs, ...err.details }, 'shopify: throttled, waiting');
           await abortableDelay(err.retryAfterMs ?? 0, ctx.signal);
           continue;
@@ -84,12 +72,7 @@ export function createAdminTransport(opts: TransportOptions): AdminTransport {
   };
 }
 
-async function interpret<T>(
-  operation: string,
-  res: ShopifyClientResponse,
-  signal: AbortSignal,
-  bucket: CostBucket,
-): Promise<T> {
+async function interpret<T>(operation: string, res: ShopifyClientResponse, signal: AbortSignal, bucket: CostBucket): Promise<T> {
   const errors = res.errors;
   if (!errors) {
     if (res.data === undefined || res.data === null) {
@@ -109,8 +92,7 @@ async function interpret<T>(
       const cost = res.extensions?.cost;
       const throttle = parseThrottleStatus(cost);
       const requested = cost?.requestedQueryCost ?? bucket.lastRequestedCost(operation);
-      const retryAfterMs =
-        throttle && requested !== undefined ? Math.max(1, throttleWaitMs(requested, throttle)) : FALLBACK_RATE_LIMIT_MS;
+      const retryAfterMs = throttle && requested !== undefined ? Math.max(1, throttleWaitMs(requested, throttle)) : FALLBACK_RATE_LIMIT_MS;
       throw new JobkitError('RATE_LIMITED', `Shopify ${operation}: throttled (cost ${requested ?? '?'})`, {
         retryAfterMs,
         details: { operation, requestedQueryCost: requested, ...throttle },
@@ -139,12 +121,7 @@ async function interpret<T>(
   });
 }
 
-async function httpError(
-  operation: string,
-  status: number,
-  response: Response | undefined,
-  bucket: CostBucket,
-): Promise<JobkitError> {
+async function httpError(operation: string, status: number, response: Response | undefined, bucket: CostBucket): Promise<JobkitError> {
   const details = { operation, httpStatus: status };
   if (status === 429) {
     return new JobkitError('RATE_LIMITED', `Shopify ${operation}: HTTP 429`, {

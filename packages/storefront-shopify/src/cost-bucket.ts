@@ -56,10 +56,7 @@ export class CostBucket {
   current(): ThrottleStatus | undefined {
     if (!this.status) return undefined;
     const elapsedSec = Math.max(0, this.now() - this.observedAt) / 1000;
-    const available = Math.min(
-      this.status.maximumAvailable,
-      this.status.currentlyAvailable + elapsedSec * this.status.restoreRate,
-    );
+    const available = Math.min(this.status.maximumAvailable, this.status.currentlyAvailable + elapsedSec * this.status.restoreRate);
     return { ...this.status, currentlyAvailable: available };
   }
 

@@ -71,7 +71,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
   if (options.client !== undefined) {
     client = options.client;
     // An AdminApiClient exposes its version in `config`.
-    apiVersion = options.apiVersion ?? (options.client as { config?: { apiVersion?: unknown } }).config?.apiVersion as string | undefined;
+    apiVersion = options.apiVersion ?? ((options.client as { config?: { apiVersion?: unknown } }).config?.apiVersion as string | undefined);
   } else {
     apiVersion = options.apiVersion?.trim() ?? DEFAULT_API_VERSION;
     try {
@@ -114,7 +114,12 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     let after: string | null = null;
     let truncated = false;
     for (let pages = 1; ; pages++) {
-      const data: ProductBySkuData = await call<ProductBySkuData>('productBySku', PRODUCT_BY_SKU, { query: skuSearchQuery(sku), first: SKU_PAGE_SIZE, after }, cx);
+      const data: ProductBySkuData = await call<ProductBySkuData>(
+        'productBySku',
+        PRODUCT_BY_SKU,
+        { query: skuSearchQuery(sku), first: SKU_PAGE_SIZE, after },
+        cx,
+      );
       const connection = data.productVariants;
       for (const variant of connection?.nodes ?? []) {
         if (variant.sku === sku) products.set(variant.product.id, variant.product.title);
@@ -128,10 +133,14 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     }
     if (products.size > 1) {
       const list = [...products].map(([id, title]) => `${id} (${JSON.stringify(title)})`).join(', ');
-      throw new JobkitError('STOREFRONT_FAILED', `SKU ${sku} is used by ${products.size} products: ${list}; make it unique in Shopify so the images go to one product`, {
-        retryable: false,
-        details: { sku, productIds: [...products.keys()] },
-      });
+      throw new JobkitError(
+        'STOREFRONT_FAILED',
+        `SKU ${sku} is used by ${products.size} products: ${list}; make it unique in Shopify so the images go to one product`,
+        {
+          retryable: false,
+          details: { sku, productIds: [...products.keys()] },
+        },
+      );
     }
     const [productId] = [...products.keys()];
     if (productId === undefined) {
@@ -152,12 +161,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     let after: string | null = null;
     let title = '';
     for (let pages = 1; ; pages++) {
-      const data: ProductMediaData = await call<ProductMediaData>(
-        'productMedia',
-        PRODUCT_MEDIA,
-        { id: productId, first: opts.mediaPageSize, after },
-        cx,
-      );
+      const data: ProductMediaData = await call<ProductMediaData>('productMedia', PRODUCT_MEDIA, { id: productId, first: opts.mediaPageSize, after }, cx);
       if (!data.product) return null;
       title = data.product.title;
       media.push(...data.product.media.nodes);
@@ -222,10 +226,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     return media.find((m) => m.mediaContentType === 'IMAGE' && m.status !== 'FAILED' && altHasMarker(m.alt, marker));
   }
 
-  async function originalSources(
-    images: StorefrontImage[],
-    cx: CallContext,
-  ): Promise<string[]> {
+  async function originalSources(images: StorefrontImage[], cx: CallContext): Promise<string[]> {
     const sources = new Array<string | undefined>(images.length);
     if (opts.usePublicUrl) {
       for (const [i, img] of images.entries()) {
@@ -305,7 +306,10 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
     cx.logger.debug({ productId: product.id, existing: req.images.length - missing.length, missing: missing.length }, 'shopify: push');
 
     if (missing.length > 0) {
-      const sources = await originalSources(missing.map((m) => m.img), cx);
+      const sources = await originalSources(
+        missing.map((m) => m.img),
+        cx,
+      );
       const media: CreateMediaInput[] = missing.map(({ img }, k) => ({
         originalSource: sources[k]!,
         alt: buildAltText(
@@ -353,9 +357,7 @@ export function createShopifyStorefront(options: ShopifyStorefrontOptions): Shop
       }
     }
     // Existing items still UPLOADED/PROCESSING (e.g. from a run that crashed) are simply waited for.
-    const pending = new Map(
-      nodes.flatMap((n, i) => (n.status === 'READY' ? [] : [[n.id, req.images[i]!.marker] as [string, string]])),
-    );
+    const pending = new Map(nodes.flatMap((n, i) => (n.status === 'READY' ? [] : [[n.id, req.images[i]!.marker] as [string, string]])));
     await waitUntilReady(pending, cx);
     cx.logger.info({ productId: product.id, mediaIds: nodes.map((n) => n.id), uploaded: missing.length }, 'shopify: pushed');
     return { mediaIds: nodes.map((n) => n.id), costUsd: 0 };

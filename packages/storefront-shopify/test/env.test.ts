@@ -24,9 +24,11 @@ describe('shopifyConfigFromEnv', () => {
       storeDomain: 'shop.myshopify.com',
       accessToken: 'shpat_1',
     });
-    expect(
-      shopifyConfigFromEnv({ SHOPIFY_STORE_DOMAIN: 'shop.myshopify.com', SHOPIFY_ACCESS_TOKEN: 'shpat_1', SHOPIFY_API_VERSION: ' 2026-07 ' }),
-    ).toEqual({ storeDomain: 'shop.myshopify.com', accessToken: 'shpat_1', apiVersion: '2026-07' });
+    expect(shopifyConfigFromEnv({ SHOPIFY_STORE_DOMAIN: 'shop.myshopify.com', SHOPIFY_ACCESS_TOKEN: 'shpat_1', SHOPIFY_API_VERSION: ' 2026-07 ' })).toEqual({
+      storeDomain: 'shop.myshopify.com',
+      accessToken: 'shpat_1',
+      apiVersion: '2026-07',
+    });
   });
 
   it('names the missing variable when only one of domain and token is set', () => {
@@ -36,9 +38,7 @@ describe('shopifyConfigFromEnv', () => {
 
   it('rejects a malformed API version', () => {
     expect(
-      invalidField(() =>
-        shopifyConfigFromEnv({ SHOPIFY_STORE_DOMAIN: 'shop.myshopify.com', SHOPIFY_ACCESS_TOKEN: 'shpat_1', SHOPIFY_API_VERSION: 'latest' }),
-      ),
+      invalidField(() => shopifyConfigFromEnv({ SHOPIFY_STORE_DOMAIN: 'shop.myshopify.com', SHOPIFY_ACCESS_TOKEN: 'shpat_1', SHOPIFY_API_VERSION: 'latest' })),
     ).toBe('SHOPIFY_API_VERSION');
   });
 });

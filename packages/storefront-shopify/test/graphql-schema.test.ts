@@ -30,8 +30,16 @@ describe(`GraphQL documents against the Admin API ${DEFAULT_API_VERSION} schema`
 
   it('would catch a deprecated mutation and a field that does not exist', () => {
     const deprecated = 'mutation($p: ID!, $m: [ID!]!) { productDeleteMedia(productId: $p, mediaIds: $m) { deletedMediaIds } }';
-    expect(validate(schema, parse(deprecated), [...specifiedRules, NoDeprecatedCustomRule]).map((e) => e.message).join('\n')).toMatch(/productDeleteMedia.*deprecated/);
+    expect(
+      validate(schema, parse(deprecated), [...specifiedRules, NoDeprecatedCustomRule])
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/productDeleteMedia.*deprecated/);
     const misspelt = 'query { product(id: "gid://shopify/Product/1") { titel } }';
-    expect(validate(schema, parse(misspelt)).map((e) => e.message).join('\n')).toMatch(/Cannot query field "titel"/);
+    expect(
+      validate(schema, parse(misspelt))
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/Cannot query field "titel"/);
   });
 });

@@ -10,18 +10,11 @@ import { imageSource, providerContext } from './support/fixtures.js';
 
 const config = shopifyConfigFromEnv(process.env);
 const sku = process.env.SHOPIFY_TEST_SKU;
-const reason = !config
-  ? 'SHOPIFY_STORE_DOMAIN and SHOPIFY_ACCESS_TOKEN are not set'
-  : !sku
-    ? 'SHOPIFY_TEST_SKU is not set'
-    : undefined;
+const reason = !config ? 'SHOPIFY_STORE_DOMAIN and SHOPIFY_ACCESS_TOKEN are not set' : !sku ? 'SHOPIFY_TEST_SKU is not set' : undefined;
 if (reason) console.info(`[storefront-shopify] live Shopify test skipped: ${reason}`);
 
 // 1×1 white PNG.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC',
-  'base64',
-);
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC', 'base64');
 
 describe.skipIf(reason !== undefined)('live Shopify store', () => {
   it('pushes one image and finds it again on the second push', { timeout: 180_000 }, async () => {

@@ -3,12 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdminApiClient } from '@shopify/admin-api-client';
 import { JobkitError, storefrontMarker } from 'jobkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_API_VERSION,
-  createMemoryProductIdCache,
-  createShopifyStorefront,
-  type ShopifyStorefrontOptions,
-} from '../src/index.js';
+import { DEFAULT_API_VERSION, createMemoryProductIdCache, createShopifyStorefront, type ShopifyStorefrontOptions } from '../src/index.js';
 import { startFakeShopify, type FakeShopify } from './support/fake-shopify.js';
 import { imageSource, images, jpegBytes, providerContext, recordingLogger } from './support/fixtures.js';
 
@@ -88,9 +83,7 @@ describe('push', () => {
     expect(lookup.variables.query).toBe('sku:"mug-01.v2"');
 
     // The search is case-insensitive; the SKU must still match exactly.
-    const err = await rejection(
-      sf.push({ jobId: 'j', sku: 'MUG-01.V2', theme: 'summer', images: images('j', 'MUG-01.V2', 1) }, providerContext()),
-    );
+    const err = await rejection(sf.push({ jobId: 'j', sku: 'MUG-01.V2', theme: 'summer', images: images('j', 'MUG-01.V2', 1) }, providerContext()));
     expect(err.code).toBe('STOREFRONT_FAILED');
   });
 
@@ -135,9 +128,7 @@ describe('push', () => {
 
   it('fails non-retryably when no product has the SKU', async () => {
     fake.addProduct({ sku: 'OTHER', title: 'Other' });
-    const err = await rejection(
-      storefront().push({ jobId: 'j', sku: 'NOPE-1', theme: 'summer', images: images('j', 'NOPE-1') }, providerContext()),
-    );
+    const err = await rejection(storefront().push({ jobId: 'j', sku: 'NOPE-1', theme: 'summer', images: images('j', 'NOPE-1') }, providerContext()));
     expect(err.code).toBe('STOREFRONT_FAILED');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('no product with SKU NOPE-1');
@@ -174,7 +165,7 @@ describe('push', () => {
     }
   });
 
-  it('reports a FAILED media item with Shopify\'s mediaErrors, non-retryable', async () => {
+  it("reports a FAILED media item with Shopify's mediaErrors, non-retryable", async () => {
     fake.addProduct({ sku: 'BAD-1', title: 'Broken' });
     const imgs = images('j', 'BAD-1', 2, (i) => (i === 1 ? Buffer.from('this is not an image at all') : jpegBytes(i)));
     const err = await rejection(storefront().push({ jobId: 'j', sku: 'BAD-1', theme: 'summer', images: imgs }, providerContext()));
@@ -230,7 +221,9 @@ describe('push', () => {
     await fake.close();
     fake = await startFakeShopify({ scopes: ['write_products'] });
     const product = fake.addProduct({ sku: 'BAD-4', title: 'Broken' });
-    await rejection(storefront().push({ jobId: 'j', sku: 'BAD-4', theme: 'summer', images: images('j', 'BAD-4', 1, () => Buffer.from('nope')) }, providerContext()));
+    await rejection(
+      storefront().push({ jobId: 'j', sku: 'BAD-4', theme: 'summer', images: images('j', 'BAD-4', 1, () => Buffer.from('nope')) }, providerContext()),
+    );
     const logger = recordingLogger();
     const res = await storefront().push({ jobId: 'j', sku: 'BAD-4', theme: 'summer', images: images('j', 'BAD-4', 1) }, providerContext({ logger }));
     expect(product.media.map((m) => m.status)).toEqual(['FAILED', 'READY']);
@@ -240,7 +233,9 @@ describe('push', () => {
 
   it('a FAILED item someone deleted meanwhile (fileDelete userError) does not stop the push', async () => {
     const product = fake.addProduct({ sku: 'BAD-5', title: 'Broken' });
-    await rejection(storefront().push({ jobId: 'j', sku: 'BAD-5', theme: 'summer', images: images('j', 'BAD-5', 1, () => Buffer.from('nope')) }, providerContext()));
+    await rejection(
+      storefront().push({ jobId: 'j', sku: 'BAD-5', theme: 'summer', images: images('j', 'BAD-5', 1, () => Buffer.from('nope')) }, providerContext()),
+    );
     // The merchant deletes it in the admin between our listing and our delete.
     fake.hooks.set('productMedia', () => {
       product.media.splice(0, product.media.length);
@@ -305,9 +300,7 @@ describe('push', () => {
     const product = fake.addProduct({ sku: 'URL-2', title: 'Vase' });
     const src = imageSource('k.jpg', jpegBytes(1), { publicUrl: 'ftp://example.com/photo.jpg' });
     const img = { key: src.key, aspect: '1x1', variant: 1, source: src, marker: storefrontMarker('j', '1x1', 1) };
-    const err = await rejection(
-      storefront({ usePublicUrl: true }).push({ jobId: 'j', sku: 'URL-2', theme: 'summer', images: [img] }, providerContext()),
-    );
+    const err = await rejection(storefront({ usePublicUrl: true }).push({ jobId: 'j', sku: 'URL-2', theme: 'summer', images: [img] }, providerContext()));
     expect(err.retryable).toBe(false);
     expect(err.details?.userErrors).toEqual([{ field: ['media', '0', 'originalSource'], message: 'Image URL is invalid' }]);
     expect(product.media).toHaveLength(0);
@@ -400,10 +393,7 @@ describe('throttling', () => {
     fake.throttleNext(1, 49); // 3 of the lookup's 52 points missing at 50/s → 60 ms
     const logger = recordingLogger();
     const started = performance.now();
-    const res = await storefront().push(
-      { jobId: 'j', sku: 'THR-2', theme: 'summer', images: images('j', 'THR-2', 1) },
-      providerContext({ logger }),
-    );
+    const res = await storefront().push({ jobId: 'j', sku: 'THR-2', theme: 'summer', images: images('j', 'THR-2', 1) }, providerContext({ logger }));
     expect(res.mediaIds).toEqual([product.media[0]!.id]);
     const warn = logger.entries.find((e) => e.level === 'warn' && e.msg?.includes('throttled'));
     expect(warn?.obj).toMatchObject({ operation: 'productBySku', retryAfterMs: 60 });
@@ -442,7 +432,9 @@ describe('throttling', () => {
     fake.addProduct({ sku: '429-2', title: 'Busy' });
     const body = JSON.stringify({
       errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED' } }],
-      extensions: { cost: { requestedQueryCost: 3, actualQueryCost: null, throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 0, restoreRate: 100 } } },
+      extensions: {
+        cost: { requestedQueryCost: 3, actualQueryCost: null, throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 0, restoreRate: 100 } },
+      },
     });
     fake.failNext(429, { 'retry-after': '1000' }, body);
     const err = await rejection(
@@ -497,7 +489,7 @@ describe('options and request validation', () => {
     expect(field(() => createShopifyStorefront({ ...base, stagedUploadMethod: 'PATCH' as 'PUT' }))).toBe('stagedUploadMethod');
   });
 
-  it('routes the client\'s unsupported-version notice to the logger instead of the console', () => {
+  it("routes the client's unsupported-version notice to the logger instead of the console", () => {
     const logger = recordingLogger();
     createShopifyStorefront({ storeDomain: 'shop.myshopify.com', accessToken: 'shpat_x', apiVersion: '2023-01', logger });
     expect(logger.entries).toEqual([

@@ -1,22 +1,15 @@
 import { storefrontMarker } from 'jobkit';
 import { describe, expect, it } from 'vitest';
-import {
-  altHasMarker,
-  buildAltText,
-  createMemoryProductIdCache,
-  renderAltTemplate,
-  skuSearchQuery,
-  throttleWaitMs,
-} from '../src/index.js';
+import { altHasMarker, buildAltText, createMemoryProductIdCache, renderAltTemplate, skuSearchQuery, throttleWaitMs } from '../src/index.js';
 import { CostBucket } from '../src/cost-bucket.js';
 
 describe('alt text', () => {
   const marker = storefrontMarker('V1StGXR8_Z5jdHi6B-myT', '16x9', 2);
 
   it('renders the template placeholders', () => {
-    expect(renderAltTemplate('{title} — {theme} ({sku} {aspect}/{variant}) {other}', { title: 'Mug', theme: 'summer', sku: 'M-1', aspect: '1x1', variant: 2 })).toBe(
-      'Mug — summer (M-1 1x1/2) {other}',
-    );
+    expect(
+      renderAltTemplate('{title} — {theme} ({sku} {aspect}/{variant}) {other}', { title: 'Mug', theme: 'summer', sku: 'M-1', aspect: '1x1', variant: 2 }),
+    ).toBe('Mug — summer (M-1 1x1/2) {other}');
   });
 
   it('appends the marker and keeps short text whole', () => {

@@ -8,8 +8,5 @@ import type { Migration } from './types.js';
 export const review: Migration = {
   version: 2,
   name: 'review-and-quality',
-  up: (s) => [
-    `ALTER TABLE ${s}.jobs ADD COLUMN quality jsonb`,
-    `ALTER TABLE ${s}.jobs ADD COLUMN segment_with text CHECK (segment_with IN ('hosted'))`,
-  ],
+  up: (s) => [`ALTER TABLE ${s}.jobs ADD COLUMN quality jsonb`, `ALTER TABLE ${s}.jobs ADD COLUMN segment_with text CHECK (segment_with IN ('hosted'))`],
 };

@@ -96,7 +96,8 @@ function checksumProblem(method: string, rawUrl: string, req: IncomingMessage, b
   const declared = (Array.isArray(header) ? header.join(',') : header) ?? hoisted ?? undefined;
   if (declared === undefined) return null;
   if (!/^[A-Za-z0-9+/]{43}=$/.test(declared)) return { code: 'InvalidRequest', message: 'Value for x-amz-checksum-sha256 header is invalid.' };
-  if (declared !== createHash('sha256').update(body).digest('base64')) return { code: 'BadDigest', message: 'The SHA256 you specified did not match the calculated checksum.' };
+  if (declared !== createHash('sha256').update(body).digest('base64'))
+    return { code: 'BadDigest', message: 'The SHA256 you specified did not match the calculated checksum.' };
   return null;
 }
 

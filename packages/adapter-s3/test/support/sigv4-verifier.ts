@@ -85,7 +85,8 @@ function parseCredential(credential: string): Pick<Parsed, 'accessKeyId' | 'scop
 }
 
 function checkScope(p: Parsed, region: string): Verdict | null {
-  if (p.scope.terminal !== 'aws4_request' || p.scope.service !== 's3') return deny(403, 'SignatureDoesNotMatch', 'credential scope must end in s3/aws4_request');
+  if (p.scope.terminal !== 'aws4_request' || p.scope.service !== 's3')
+    return deny(403, 'SignatureDoesNotMatch', 'credential scope must end in s3/aws4_request');
   if (p.scope.date !== p.amzDate.slice(0, 8)) return deny(403, 'SignatureDoesNotMatch', 'credential scope date does not match X-Amz-Date');
   if (p.scope.region !== region) return deny(400, 'AuthorizationHeaderMalformed', `the region '${p.scope.region}' is wrong; expecting '${region}'`);
   return null;
@@ -132,11 +133,22 @@ export async function verifySigV4(req: IncomingSignedRequest, opts: VerifierOpti
     parsed = { ...cred, amzDate, signedHeaders: m[2]!.split(';'), signature: m[3]! };
   } else {
     const get = (k: string): string | undefined => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
-    const [algorithm, credential, amzDate, expires, signedHeaders, signature] = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].map(get);
+    const [algorithm, credential, amzDate, expires, signedHeaders, signature] = [
+      'X-Amz-Algorithm',
+      'X-Amz-Credential',
+      'X-Amz-Date',
+      'X-Amz-Expires',
+      'X-Amz-SignedHeaders',
+      'X-Amz-Signature',
+    ].map(get);
     if (algorithm !== ALGORITHM) return deny(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports AWS4-HMAC-SHA256');
     const cred = credential ? parseCredential(credential) : null;
     if (!cred || !amzDate || !expires || !signedHeaders || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
-      return deny(400, 'AuthorizationQueryParametersError', 'query-string authentication requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature');
+      return deny(
+        400,
+        'AuthorizationQueryParametersError',
+        'query-string authentication requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature',
+      );
     }
     if (!/^\d+$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_EXPIRES_SEC) {
       return deny(400, 'AuthorizationQueryParametersError', 'X-Amz-Expires must be 1 … 604800 seconds');
@@ -159,7 +171,8 @@ export async function verifySigV4(req: IncomingSignedRequest, opts: VerifierOpti
     if (now.getTime() < signingDate.getTime() - MAX_SKEW_MS) return deny(403, 'AccessDenied', 'request is not valid yet');
     if (now.getTime() > signingDate.getTime() + expiresSec * 1000) return deny(403, 'AccessDenied', 'Request has expired');
   } else {
-    if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) return deny(403, 'RequestTimeTooSkewed', 'the difference between the request time and the current time is too large');
+    if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS)
+      return deny(403, 'RequestTimeTooSkewed', 'the difference between the request time and the current time is too large');
     const declared = header(req.headers, 'x-amz-content-sha256');
     if (!declared) return deny(400, 'InvalidRequest', 'missing required header x-amz-content-sha256');
     if (/^[0-9a-f]{64}$/.test(declared)) {
@@ -186,7 +199,8 @@ export async function verifySigV4(req: IncomingSignedRequest, opts: VerifierOpti
   let expectedSignedHeaders: string | undefined;
   if (presigned) {
     const rest = { ...query };
-    for (const k of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']) delete rest[k];
+    for (const k of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'])
+      delete rest[k];
     // Presigned payloads are always UNSIGNED-PAYLOAD on S3. The SDK hoists that header into the query; put it
     // back as a header so the signer hoists it again and uses it as the payload hash.
     const hoistedHash = rest['X-Amz-Content-Sha256'];

@@ -35,7 +35,10 @@ export const cleanupCommand: Command = {
         writeJson(ctx.io.stdout, { days, forgetIdentities, ...result });
         return EXIT.OK;
       }
-      writeLine(ctx.io.stdout, `Deleted ${result.deleted} job${result.deleted === 1 ? '' : 's'} and ${result.deletedObjects} object${result.deletedObjects === 1 ? '' : 's'}${forgetIdentities ? ' (identities forgotten)' : ''}.`);
+      writeLine(
+        ctx.io.stdout,
+        `Deleted ${result.deleted} job${result.deleted === 1 ? '' : 's'} and ${result.deletedObjects} object${result.deletedObjects === 1 ? '' : 's'}${forgetIdentities ? ' (identities forgotten)' : ''}.`,
+      );
       return EXIT.OK;
     } finally {
       await runtime.close();

@@ -36,7 +36,8 @@ export const jobsCommand: Command = {
     const { values, io } = ctx;
     const statusRaw = stringFlag(values, 'status');
     const status = statusRaw?.toUpperCase();
-    if (status !== undefined && !isJobStatus(status)) throw new UsageError(`--status ${JSON.stringify(statusRaw)} is not a status; use one of ${JOB_STATUSES.join(', ')}`);
+    if (status !== undefined && !isJobStatus(status))
+      throw new UsageError(`--status ${JSON.stringify(statusRaw)} is not a status; use one of ${JOB_STATUSES.join(', ')}`);
     const limit = intFlag(values, 'limit', 50, 1, 1000);
     const offset = intFlag(values, 'offset', 0, 0, 1_000_000);
     const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false });
@@ -50,17 +51,20 @@ export const jobsCommand: Command = {
         writeLine(io.stdout, page.total === 0 ? 'No jobs.' : `No jobs at offset ${offset} (${page.total} in total).`);
         return EXIT.OK;
       }
-      writeLine(io.stdout, formatTable<Job>(page.jobs, [
-        { header: 'ID', value: (j) => j.id },
-        { header: 'SKU', value: (j) => j.sku, maxWidth: 32 },
-        { header: 'THEME', value: (j) => j.theme },
-        { header: 'STATUS', value: (j) => j.status },
-        { header: 'SCORE', value: (j) => formatScore(j.quality?.score), align: 'right' },
-        { header: 'TRIES', value: (j) => String(j.attempts), align: 'right' },
-        { header: 'COST', value: (j) => formatUsd(j.costUsd), align: 'right' },
-        { header: 'UPDATED', value: (j) => j.updatedAt.replace('T', ' ').slice(0, 19) },
-        { header: 'ERROR', value: (j) => (j.errorCode ? `${j.errorCode} ${j.errorMessage ?? ''}` : ''), maxWidth: 60 },
-      ]));
+      writeLine(
+        io.stdout,
+        formatTable<Job>(page.jobs, [
+          { header: 'ID', value: (j) => j.id },
+          { header: 'SKU', value: (j) => j.sku, maxWidth: 32 },
+          { header: 'THEME', value: (j) => j.theme },
+          { header: 'STATUS', value: (j) => j.status },
+          { header: 'SCORE', value: (j) => formatScore(j.quality?.score), align: 'right' },
+          { header: 'TRIES', value: (j) => String(j.attempts), align: 'right' },
+          { header: 'COST', value: (j) => formatUsd(j.costUsd), align: 'right' },
+          { header: 'UPDATED', value: (j) => j.updatedAt.replace('T', ' ').slice(0, 19) },
+          { header: 'ERROR', value: (j) => (j.errorCode ? `${j.errorCode} ${j.errorMessage ?? ''}` : ''), maxWidth: 60 },
+        ]),
+      );
       const shown = `${offset + 1}–${offset + page.jobs.length} of ${page.total}`;
       writeLine(io.stdout, `\n${shown}${offset + page.jobs.length < page.total ? ` (next page: --offset ${offset + page.jobs.length})` : ''}`);
       return EXIT.OK;

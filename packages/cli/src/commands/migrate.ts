@@ -42,7 +42,9 @@ export const migrateCommand: Command = {
       }
       writeLine(
         ctx.io.stdout,
-        r.applied.length === 0 ? `${target}: schema version ${r.to} (up to date)` : `${target}: schema version ${r.from} → ${r.to} (applied ${r.applied.join(', ')})`,
+        r.applied.length === 0
+          ? `${target}: schema version ${r.to} (up to date)`
+          : `${target}: schema version ${r.from} → ${r.to} (applied ${r.applied.join(', ')})`,
       );
       return EXIT.OK;
     }

@@ -62,7 +62,10 @@ export const processCommand: Command = {
 
 function parseThemes(raw: string | undefined): string[] {
   const registry = createThemeRegistry();
-  const list = (raw ?? 'default').split(',').map((t) => t.trim()).filter(Boolean);
+  const list = (raw ?? 'default')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError('--theme needs at least one theme name');
   for (const t of list) {
     if (!registry.has(t)) throw new UsageError(`unknown theme ${JSON.stringify(t)}; known themes: ${registry.names().join(', ')}`);
@@ -119,7 +122,14 @@ async function runProcess(ctx: CommandContext): Promise<ExitCode> {
     if (fatalError) throw fatalError;
     const exitCode = runExitCode(result);
     if (ctx.json) {
-      writeJson(io.stdout, runToJson(result, { input: scan.path, inputKind: scan.kind, themes, dataDir: ctx.dataDir, outDir, settings, review, segmenter: segmenter.name }, exitCode));
+      writeJson(
+        io.stdout,
+        runToJson(
+          result,
+          { input: scan.path, inputKind: scan.kind, themes, dataDir: ctx.dataDir, outDir, settings, review, segmenter: segmenter.name },
+          exitCode,
+        ),
+      );
     } else {
       printRunSummary(io.stdout, result, outDir);
     }
@@ -138,7 +148,14 @@ function isRowError(e: unknown): e is JobkitError {
   return JobkitError.is(e) && e.code !== 'STORAGE_FAILED' && e.code !== 'INTERNAL';
 }
 
-async function enqueue(runtime: Runtime, run: JobRun, input: PhotoInput, themes: string[], retryFailed: boolean, report: (r: RejectedInput) => void): Promise<void> {
+async function enqueue(
+  runtime: Runtime,
+  run: JobRun,
+  input: PhotoInput,
+  themes: string[],
+  retryFailed: boolean,
+  report: (r: RejectedInput) => void,
+): Promise<void> {
   let source: { originalKey: string; sha256: string } | { imageUrl: string; sha256: string };
   if (input.kind === 'file') {
     const uploaded = await upload(runtime, input, report);

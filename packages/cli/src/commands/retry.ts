@@ -48,13 +48,19 @@ export const retryCommand: Command = {
   async run(ctx: CommandContext): Promise<ExitCode> {
     const { io, values } = ctx;
     const all = booleanFlag(values, 'all-failed');
-    if (all === (ctx.positionals.length > 0)) throw new UsageError(all ? 'give job ids or --all-failed, not both' : 'give one or more job ids, or --all-failed');
+    if (all === ctx.positionals.length > 0) throw new UsageError(all ? 'give job ids or --all-failed, not both' : 'give one or more job ids, or --all-failed');
     const queueOnly = booleanFlag(values, 'queue-only');
     const { concurrency, quiet, allowPrivate, review } = runFlags(values, io.env);
     const hosted = hostedSegmenterFromEnv(io);
     const settings = pipelineFromFlags(values, await loadPipelineSettings(ctx.dataDir), io.cwd);
     const outDir = storefrontDir(settings, ctx.dataDir);
-    const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false, review, hosted, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
+    const runtime = await openRuntime({
+      dataDir: ctx.dataDir,
+      create: false,
+      review,
+      hosted,
+      ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}),
+    });
     try {
       const ids = all ? await allFailedIds(runtime) : [...new Set(ctx.positionals)];
       const errors: ActionError[] = [];
@@ -71,8 +77,15 @@ export const retryCommand: Command = {
       }
       if (queueOnly || retried.length === 0) {
         const exitCode = errors.length > 0 ? EXIT.FAILURE : EXIT.OK;
-        if (ctx.json) writeJson(io.stdout, { retried: retried.map((j) => ({ id: j.id, sku: j.sku, theme: j.theme, status: j.status })), errors, ran: false, exitCode });
-        else writeLine(io.stdout, retried.length === 0 && errors.length === 0 ? 'No failed jobs.' : `Re-queued ${retried.length} job${retried.length === 1 ? '' : 's'}${errors.length ? `; ${errors.length} could not be retried` : ''}.`);
+        if (ctx.json)
+          writeJson(io.stdout, { retried: retried.map((j) => ({ id: j.id, sku: j.sku, theme: j.theme, status: j.status })), errors, ran: false, exitCode });
+        else
+          writeLine(
+            io.stdout,
+            retried.length === 0 && errors.length === 0
+              ? 'No failed jobs.'
+              : `Re-queued ${retried.length} job${retried.length === 1 ? '' : 's'}${errors.length ? `; ${errors.length} could not be retried` : ''}.`,
+          );
         return exitCode;
       }
       return await runJobs(ctx, runtime, { jobs: retried, source: 'retry', errors, settings, outDir, concurrency, quiet, extra: {} });

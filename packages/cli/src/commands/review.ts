@@ -84,7 +84,9 @@ export const reviewCommand: Command = {
         onlyFlags(ctx.values, 'reject', [...Object.keys(ACTION_OPTIONS), ...Object.keys(RUN_OPTIONS)]);
         return decide(ctx, 'reject', ids);
       default:
-        throw new UsageError(`unknown review action ${JSON.stringify(action)}; use \`jobkit review\` (list), \`review approve <id>…\` or \`review reject <id>… --reason …\``);
+        throw new UsageError(
+          `unknown review action ${JSON.stringify(action)}; use \`jobkit review\` (list), \`review approve <id>…\` or \`review reject <id>… --reason …\``,
+        );
     }
   },
 };
@@ -169,13 +171,20 @@ async function decide(ctx: CommandContext, action: 'approve' | 'reject', rawIds:
   if (rawIds.length === 0) throw new UsageError(`give one or more job ids to ${action} (\`jobkit review\` lists them)`);
   const reject = action === 'reject' ? rejectInput(values) : null;
   const queueOnly = booleanFlag(values, 'queue-only');
-  if (queueOnly && action === 'reject' && !reject?.retryWith) throw new UsageError('--queue-only applies to approve and to reject --retry-with hosted (a plain reject runs nothing)');
+  if (queueOnly && action === 'reject' && !reject?.retryWith)
+    throw new UsageError('--queue-only applies to approve and to reject --retry-with hosted (a plain reject runs nothing)');
   const { concurrency, quiet, allowPrivate, review } = runFlags(values, io.env);
   const hosted = hostedSegmenterFromEnv(io);
   if (reject?.retryWith === 'hosted' && !hosted) throw new UsageError('--retry-with hosted needs a hosted segmenter: set REPLICATE_API_TOKEN');
   const settings = pipelineFromFlags(values, await loadPipelineSettings(ctx.dataDir), io.cwd);
   const outDir = storefrontDir(settings, ctx.dataDir);
-  const runtime = await openRuntime({ dataDir: ctx.dataDir, create: false, review, hosted, ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}) });
+  const runtime = await openRuntime({
+    dataDir: ctx.dataDir,
+    create: false,
+    review,
+    hosted,
+    ...(allowPrivate ? { addressPolicy: { allowPrivate: true } } : {}),
+  });
   try {
     const reviewed: Job[] = [];
     const errors: ActionError[] = [];
@@ -198,7 +207,16 @@ async function decide(ctx: CommandContext, action: 'approve' | 'reject', rawIds:
       else writeLine(io.stdout, decidedLine(action, reject?.retryWith, reviewed.length, errors.length, queueOnly));
       return exitCode;
     }
-    return await runJobs(ctx, runtime, { jobs: toRun, source: action === 'approve' ? 'approved' : 're-cut (hosted)', errors, settings, outDir, concurrency, quiet, extra });
+    return await runJobs(ctx, runtime, {
+      jobs: toRun,
+      source: action === 'approve' ? 'approved' : 're-cut (hosted)',
+      errors,
+      settings,
+      outDir,
+      concurrency,
+      quiet,
+      extra,
+    });
   } finally {
     await runtime.close();
   }

@@ -35,16 +35,19 @@ export const statsCommand: Command = {
         writeJson(ctx.io.stdout, { ...stats, quality });
         return EXIT.OK;
       }
-      writeLine(ctx.io.stdout, formatPairs([
-        ...JOB_STATUSES.map((s) => [s, String(stats.byStatus[s] ?? 0)] as const),
-        ['total', String(stats.total)],
-        ['spend (total)', formatUsd(stats.costUsdTotal)],
-        ['spend (today, UTC)', formatUsd(stats.costUsdToday)],
-        ['mean time to DONE', stats.avgDurationMs === null ? '—' : formatDuration(stats.avgDurationMs)],
-        ['failure rate', formatPercent(stats.failureRate)],
-        ['oldest queued', stats.oldestQueuedAt ?? '—'],
-        ...qualityRows(quality),
-      ]));
+      writeLine(
+        ctx.io.stdout,
+        formatPairs([
+          ...JOB_STATUSES.map((s) => [s, String(stats.byStatus[s] ?? 0)] as const),
+          ['total', String(stats.total)],
+          ['spend (total)', formatUsd(stats.costUsdTotal)],
+          ['spend (today, UTC)', formatUsd(stats.costUsdToday)],
+          ['mean time to DONE', stats.avgDurationMs === null ? '—' : formatDuration(stats.avgDurationMs)],
+          ['failure rate', formatPercent(stats.failureRate)],
+          ['oldest queued', stats.oldestQueuedAt ?? '—'],
+          ...qualityRows(quality),
+        ]),
+      );
       return EXIT.OK;
     } finally {
       await runtime.close();

@@ -250,7 +250,15 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
       fingerprint: o.print,
       stats: o.stats,
       total: o.page.total,
-      jobs: o.page.jobs.map((j) => ({ id: j.id, sku: j.sku, theme: j.theme, status: j.status, attempts: j.attempts, costUsd: j.costUsd, updatedAt: j.updatedAt })),
+      jobs: o.page.jobs.map((j) => ({
+        id: j.id,
+        sku: j.sku,
+        theme: j.theme,
+        status: j.status,
+        attempts: j.attempts,
+        costUsd: j.costUsd,
+        updatedAt: j.updatedAt,
+      })),
     });
   };
 
@@ -287,7 +295,19 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
 
   // ---- one job ----
   const jobPrint = (job: Job, events: number) =>
-    fingerprint([job.status, job.attempts, job.nextRunAt, job.costUsd, job.errorCode, job.maskKey, job.originalKey, job.backgroundKeys, job.compositeKeys, job.storefrontMediaIds, events]);
+    fingerprint([
+      job.status,
+      job.attempts,
+      job.nextRunAt,
+      job.costUsd,
+      job.errorCode,
+      job.maskKey,
+      job.originalKey,
+      job.backgroundKeys,
+      job.compositeKeys,
+      job.storefrontMediaIds,
+      events,
+    ]);
 
   const jobId = (p: Params) => decodeParam(p['id']);
 
@@ -304,7 +324,11 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
     ]);
     const live = { pollUrl: `${c.req.base}/api/jobs/${found.id}`, fingerprint: jobPrint(found, events.length), intervalMs: pollMs };
     const urls = [original, mask, ...backgrounds, ...composites].filter((i): i is ImageRef => i !== null).map((i) => i.url);
-    return page(200, jobPage(ctx(c), { job: found, events, original, mask, backgrounds, composites, live, hostedSegmenter: service.review.hostedSegmenter }), urls);
+    return page(
+      200,
+      jobPage(ctx(c), { job: found, events, original, mask, backgrounds, composites, live, hostedSegmenter: service.review.hostedSegmenter }),
+      urls,
+    );
   };
 
   const jobJson = async (_c: Call, p: Params): Promise<JobkitResponse> => {
@@ -323,14 +347,20 @@ export function createDashboard(opts: DashboardOptions): { dispatch(req: JobkitR
       return { job: started, text: was ? 'Job started: the worker picks it up.' : 'The job was already started.' };
     },
     retry: async (id) => ({ job: await service.retryJob(id), text: 'Job retried: it resumes where it failed.' }),
-    fail: async (id) => ({ job: await service.failJob(id, { code: 'CANCELLED', message: 'failed by an operator from the dashboard' }), text: 'Job marked as FAILED.' }),
+    fail: async (id) => ({
+      job: await service.failJob(id, { code: 'CANCELLED', message: 'failed by an operator from the dashboard' }),
+      text: 'Job marked as FAILED.',
+    }),
     approve: async (id) => ({ job: await service.approveJob(id), text: 'Cut approved: the job goes on to the storefront.' }),
     reject: async (id, form) => {
       const reason = typeof form['reason'] === 'string' ? form['reason'].trim() : '';
       if (reason === '') throw invalidInput('reason', 'give a reason for the rejection');
       const hosted = form['retryWith'] === 'hosted';
       const rejected = await service.rejectJob(id, hosted ? { reason, retryWith: 'hosted' } : { reason });
-      return { job: rejected, text: hosted ? 'Cut rejected: the photo is segmented again by the hosted segmenter.' : 'Cut rejected: the job FAILED with REJECTED.' };
+      return {
+        job: rejected,
+        text: hosted ? 'Cut rejected: the photo is segmented again by the hosted segmenter.' : 'Cut rejected: the job FAILED with REJECTED.',
+      };
     },
   };
 

@@ -1,5 +1,16 @@
 /** Server-rendered pages of the dashboard. Every value goes through the escaping `html` tag. */
-import { JOB_STATUSES, describeStatus, isTerminal, parseCompositeKey, type CutoutQuality, type Job, type JobEvent, type JobPage, type JobStats, type JobStatus } from 'jobkit';
+import {
+  JOB_STATUSES,
+  describeStatus,
+  isTerminal,
+  parseCompositeKey,
+  type CutoutQuality,
+  type Job,
+  type JobEvent,
+  type JobPage,
+  type JobStats,
+  type JobStatus,
+} from 'jobkit';
 import { SCRIPT, STYLESHEET } from './assets.js';
 import { html, type SafeHtml } from './html.js';
 import type { Session } from './sessions.js';
@@ -183,7 +194,8 @@ export function jobsPage(ctx: PageContext, d: JobsPageData): SafeHtml {
   });
 
   const statusLinks = JOB_STATUSES.map(
-    (s) => html`<a href="${base}/${listQuery({ ...filter, status: filter.status === s ? undefined : s })}" class="${filter.status === s ? 'selected' : ''}">${chip(s)}<span class="count">${stats.byStatus[s] ?? 0}</span></a>`,
+    (s) =>
+      html`<a href="${base}/${listQuery({ ...filter, status: filter.status === s ? undefined : s })}" class="${filter.status === s ? 'selected' : ''}">${chip(s)}<span class="count">${stats.byStatus[s] ?? 0}</span></a>`,
   );
 
   return shell(
@@ -265,7 +277,15 @@ function figure(img: ImageRef, caption: SafeHtml, extraClass = ''): SafeHtml {
 
 const placeholder = (title: string, text: string) => html`<figure><div class="placeholder">${text}</div><figcaption><b>${title}</b></figcaption></figure>`;
 
-function actionButton(ctx: PageContext, job: Job, action: 'start' | 'retry' | 'fail' | 'approve', text: string, cls: string, confirm?: string, from?: 'review'): SafeHtml {
+function actionButton(
+  ctx: PageContext,
+  job: Job,
+  action: 'start' | 'retry' | 'fail' | 'approve',
+  text: string,
+  cls: string,
+  confirm?: string,
+  from?: 'review',
+): SafeHtml {
   return html`<form method="post" action="${ctx.base}/jobs/${job.id}/${action}" ${confirm ? html`data-confirm="${confirm}"` : ''}>${csrfField(ctx.session)}${from ? html`<input type="hidden" name="from" value="${from}">` : ''}<button class="btn ${cls}" type="submit" data-action="${action}">${text}</button></form>`;
 }
 

@@ -8,7 +8,19 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createJobService, createLocalObjectStore, createLocalStorefront, createWorker, keys, type Job, type JobService, type JobServiceOptions, type LocalObjectStore, type QualityGate, type Worker } from 'jobkit';
+import {
+  createJobService,
+  createLocalObjectStore,
+  createLocalStorefront,
+  createWorker,
+  keys,
+  type Job,
+  type JobService,
+  type JobServiceOptions,
+  type LocalObjectStore,
+  type QualityGate,
+  type Worker,
+} from 'jobkit';
 import { createSqliteJobStore } from '@jobkit/adapter-sqlite';
 import { createSharpProviders } from '@jobkit/provider-sharp';
 import { createJobkitMetrics, instrumentWorker, type DashboardOptions } from '../../src/index.js';

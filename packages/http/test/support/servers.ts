@@ -74,7 +74,11 @@ export async function startServer(transport: Transport, overrides: ServerOverrid
       const raw = o.raw ?? JSON.stringify(body);
       const s = o.scheme ?? (typeof scheme === 'string' ? { scheme } : scheme);
       const headers = signWebhook({ body: raw, secret: o.secret ?? SECRET, ...(s ? { scheme: s as WebhookScheme } : {}), ...(o.now ? { now: o.now } : {}) });
-      return served.fetch(`${api}/webhooks/3jms/images`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...o.headers }, body: raw });
+      return served.fetch(`${api}/webhooks/3jms/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers, ...o.headers },
+        body: raw,
+      });
     },
     async close() {
       await served.close();

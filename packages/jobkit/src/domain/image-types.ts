@@ -23,7 +23,10 @@ const ALIASES: Record<string, ImageContentType> = { 'image/jpg': 'image/jpeg', '
 
 /** The accepted type a content-type header names (parameters and case ignored, aliases resolved), or null. */
 export function normalizeImageContentType(header: string | null | undefined): ImageContentType | null {
-  const type = String(header ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(header ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if ((IMAGE_CONTENT_TYPES as readonly string[]).includes(type)) return type as ImageContentType;
   return ALIASES[type] ?? null;
 }

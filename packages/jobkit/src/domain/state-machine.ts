@@ -44,7 +44,10 @@ export function allowedTransitions(from: JobStatus): JobStatus[] {
 }
 
 /** Missing required fields for `job` to be in `status`; empty when valid. */
-export function missingFieldsFor(job: Pick<Job, 'originalKey' | 'maskKey' | 'backgroundKeys' | 'compositeKeys' | 'storefrontMediaIds' | 'driver'>, status: JobStatus): string[] {
+export function missingFieldsFor(
+  job: Pick<Job, 'originalKey' | 'maskKey' | 'backgroundKeys' | 'compositeKeys' | 'storefrontMediaIds' | 'driver'>,
+  status: JobStatus,
+): string[] {
   const missing: string[] = [];
   switch (status) {
     case 'QUEUED':

@@ -1,15 +1,5 @@
 /** The 9 job statuses, in pipeline order, with human descriptions and time estimates. */
-export const JOB_STATUSES = [
-  'NEW',
-  'QUEUED',
-  'SEGMENTING',
-  'BG_GENERATING',
-  'COMPOSITING',
-  'REVIEW',
-  'SHOPIFY_PUSH',
-  'DONE',
-  'FAILED',
-] as const;
+export const JOB_STATUSES = ['NEW', 'QUEUED', 'SEGMENTING', 'BG_GENERATING', 'COMPOSITING', 'REVIEW', 'SHOPIFY_PUSH', 'DONE', 'FAILED'] as const;
 
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

@@ -18,7 +18,9 @@ export interface SignedUrlParams {
 
 export function signUrlParams(secret: string | Buffer, p: SignedUrlParams): string {
   // Without sha256 the signed text is what it always was, so URLs issued before stay valid.
-  return createHmac('sha256', secret).update(`${p.method}\n${p.key}\n${p.expires}${p.sha256 ? `\n${p.sha256}` : ''}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${p.method}\n${p.key}\n${p.expires}${p.sha256 ? `\n${p.sha256}` : ''}`)
+    .digest('hex');
 }
 
 export function buildSignedUrl(baseUrl: string, secret: string | Buffer, p: SignedUrlParams): string {

@@ -6,15 +6,7 @@
 import { JobkitError } from '../errors.js';
 import type { Job, JobEvent, JobStats, NewJobEvent } from '../domain/job.js';
 import { isStepStatus } from '../domain/status.js';
-import type {
-  ClaimOptions,
-  DeleteFinishedOptions,
-  InsertJobOptions,
-  InsertJobResult,
-  JobStore,
-  LeaseRef,
-  ListJobsQuery,
-} from '../ports/job-store.js';
+import type { ClaimOptions, DeleteFinishedOptions, InsertJobOptions, InsertJobResult, JobStore, LeaseRef, ListJobsQuery } from '../ports/job-store.js';
 import { cloneJob, utcMidnight } from '../util/clone.js';
 import { computeStats, roundUsd } from '../util/stats.js';
 
@@ -69,7 +61,13 @@ export function createMemoryJobStore(): JobStore {
     async list(q: ListJobsQuery): Promise<{ jobs: Job[]; total: number }> {
       open();
       const matching = [...jobs.values()]
-        .filter((j) => (q.includePurged || j.purgedAt === null) && (!q.status || j.status === q.status) && (!q.sku || j.sku === q.sku) && (!q.theme || j.theme === q.theme))
+        .filter(
+          (j) =>
+            (q.includePurged || j.purgedAt === null) &&
+            (!q.status || j.status === q.status) &&
+            (!q.sku || j.sku === q.sku) &&
+            (!q.theme || j.theme === q.theme),
+        )
         .sort(newer);
       return { jobs: matching.slice(q.offset, q.offset + q.limit).map(cloneJob), total: matching.length };
     },
@@ -143,7 +141,10 @@ export function createMemoryJobStore(): JobStore {
       open();
       const since = utcMidnight(now).toISOString();
       const today = events.reduce((sum, e) => (e.at >= since ? sum + e.costUsd : sum), 0);
-      return computeStats([...jobs.values()].filter((j) => j.purgedAt === null), today);
+      return computeStats(
+        [...jobs.values()].filter((j) => j.purgedAt === null),
+        today,
+      );
     },
 
     async spendSince(since: Date): Promise<number> {

@@ -23,7 +23,9 @@ export function createMemoryObjectStore(opts: { clock?: Clock } = {}): MemoryObj
   const objects = new Map<string, { bytes: Buffer; contentType: string; lastModified: string }>();
   const secret = randomBytes(32);
   const sign = (method: string, key: string, exp: number, sha256?: string | null): string =>
-    createHmac('sha256', secret).update(`${method}\n${key}\n${exp}${sha256 ? `\n${sha256}` : ''}`).digest('hex');
+    createHmac('sha256', secret)
+      .update(`${method}\n${key}\n${exp}${sha256 ? `\n${sha256}` : ''}`)
+      .digest('hex');
 
   const need = (key: string) => {
     assertSafeKey(key);
@@ -63,7 +65,12 @@ export function createMemoryObjectStore(opts: { clock?: Clock } = {}): MemoryObj
       const sha256 = presignSha256(key, o); // a bound PUT carries its sha256 (check uploads with assertUploadChecksum)
       const exp = Math.floor(clock.now().getTime() / 1000) + o.expiresInSec;
       const url = `memory://objects/${key}?method=${o.method}&expires=${exp}${sha256 ? `&sha256=${sha256}` : ''}&signature=${sign(o.method, key, exp, sha256)}`;
-      return { url, method: o.method, expiresAt: new Date(exp * 1000).toISOString(), headers: o.method === 'PUT' && o.contentType ? { 'content-type': o.contentType } : {} };
+      return {
+        url,
+        method: o.method,
+        expiresAt: new Date(exp * 1000).toISOString(),
+        headers: o.method === 'PUT' && o.contentType ? { 'content-type': o.contentType } : {},
+      };
     },
     keys(): string[] {
       return [...objects.keys()].sort();

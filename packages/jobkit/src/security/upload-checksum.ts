@@ -23,11 +23,15 @@ export function expectedSha256OfKey(key: string): string | null {
  */
 export function assertUploadChecksum(key: string, body: Uint8Array, signedQuery: Record<string, unknown> = {}): void {
   const fromQuery = signedQuery['sha256'];
-  const expected = [expectedSha256OfKey(key), typeof fromQuery === 'string' && SHA256_HEX.test(fromQuery) ? fromQuery : null].filter((s): s is string => s !== null);
+  const expected = [expectedSha256OfKey(key), typeof fromQuery === 'string' && SHA256_HEX.test(fromQuery) ? fromQuery : null].filter(
+    (s): s is string => s !== null,
+  );
   if (expected.length === 0) return;
   const actual = createHash('sha256').update(body).digest('hex');
   const wrong = expected.find((e) => e !== actual);
   if (wrong) {
-    throw new JobkitError('CHECKSUM_MISMATCH', `upload to ${key} hashes to ${actual}, but it must hash to ${wrong}`, { details: { key, expected: wrong, actual } });
+    throw new JobkitError('CHECKSUM_MISMATCH', `upload to ${key} hashes to ${actual}, but it must hash to ${wrong}`, {
+      details: { key, expected: wrong, actual },
+    });
   }
 }

@@ -30,7 +30,10 @@ export function isSegmenterChain(segmenter: Segmenter): segmenter is SegmenterCh
 export function createSegmenterChain(segmenters: [local: Segmenter, hosted: Segmenter], options: SegmenterChainOptions = {}): SegmenterChain {
   if (!Array.isArray(segmenters) || segmenters.length !== 2) throw invalidInput('segmenters', 'give [local, hosted]');
   const [local, hosted] = segmenters;
-  for (const [name, s] of [['local', local], ['hosted', hosted]] as const) {
+  for (const [name, s] of [
+    ['local', local],
+    ['hosted', hosted],
+  ] as const) {
     if (!s || typeof s.segment !== 'function') throw invalidInput(name, 'must be a Segmenter');
   }
   const minScore = options.minScore ?? DEFAULT_REVIEW_MIN_SCORE;
@@ -51,7 +54,11 @@ export function createSegmenterChain(segmenters: [local: Segmenter, hosted: Segm
     const hostedCut = await scored(result, req, ctx);
     if (localCut?.quality && hostedCut.quality && localCut.quality.score > hostedCut.quality.score) {
       // Keep the local cut, but the hosted call was paid: its cost stays on the job.
-      return { ...localCut, costUsd: localCut.costUsd + hostedCut.costUsd, quality: withReason(localCut.quality, `hosted-worse: ${hosted.name} scored ${hostedCut.quality.score.toFixed(2)}`) };
+      return {
+        ...localCut,
+        costUsd: localCut.costUsd + hostedCut.costUsd,
+        quality: withReason(localCut.quality, `hosted-worse: ${hosted.name} scored ${hostedCut.quality.score.toFixed(2)}`),
+      };
     }
     return hostedCut;
   }

@@ -12,16 +12,7 @@ import { isTerminal, isStepStatus, type JobStatus } from '../domain/status.js';
 import { nextStatus, transitionJob } from '../domain/state-machine.js';
 import { assertSafeKey, keys, type ImageExtension } from '../domain/keys.js';
 import { createThemeRegistry, type ThemeRegistry } from '../domain/themes.js';
-import {
-  driverSchema,
-  httpUrlSchema,
-  jobIdSchema,
-  parseInput,
-  sha256Schema,
-  skuSchema,
-  statusSchema,
-  themeSchema,
-} from '../domain/validation.js';
+import { driverSchema, httpUrlSchema, jobIdSchema, parseInput, sha256Schema, skuSchema, statusSchema, themeSchema } from '../domain/validation.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -127,7 +118,10 @@ export interface StepMeta {
 const createSchema = z
   .object({
     sku: skuSchema,
-    sha256: z.string().transform((s) => s.toLowerCase()).pipe(sha256Schema),
+    sha256: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(sha256Schema),
     theme: themeSchema.optional(),
     imageUrl: httpUrlSchema.optional(),
     originalKey: z.string().max(1024).optional(),
@@ -153,9 +147,7 @@ function refineKey(k: string, ctx: z.RefinementCtx, i?: number): void {
   }
 }
 const keySchema = z.string().superRefine((k, ctx) => refineKey(k, ctx));
-const qualitySchema = z
-  .object({ score: z.number().finite().min(0).max(1), reasons: z.array(z.string().min(1).max(500)).max(50) })
-  .strict();
+const qualitySchema = z.object({ score: z.number().finite().min(0).max(1), reasons: z.array(z.string().min(1).max(500)).max(50) }).strict();
 const rejectSchema = rejectJobSchema;
 const costSchema = costUsdSchema;
 
@@ -228,9 +220,13 @@ export function createJobService(opts: JobServiceOptions) {
 
   function assertExternal(job: Job, op: string): void {
     if (job.driver !== 'external') {
-      throw new JobkitError('INVALID_TRANSITION', `${op}: job ${job.id} is ${job.driver === 'worker' ? 'driven by the built-in worker' : 'not started'}; step results are accepted only for jobs started with driver "external"`, {
-        details: { driver: job.driver },
-      });
+      throw new JobkitError(
+        'INVALID_TRANSITION',
+        `${op}: job ${job.id} is ${job.driver === 'worker' ? 'driven by the built-in worker' : 'not started'}; step results are accepted only for jobs started with driver "external"`,
+        {
+          details: { driver: job.driver },
+        },
+      );
     }
   }
 
@@ -242,7 +238,9 @@ export function createJobService(opts: JobServiceOptions) {
 
   function assertInReview(job: Job, op: string): void {
     if (job.status !== 'REVIEW') {
-      throw new JobkitError('INVALID_TRANSITION', `cannot ${op} job ${job.id}: it is ${job.status}, not waiting in REVIEW`, { details: { status: job.status } });
+      throw new JobkitError('INVALID_TRANSITION', `cannot ${op} job ${job.id}: it is ${job.status}, not waiting in REVIEW`, {
+        details: { status: job.status },
+      });
     }
   }
 
@@ -290,7 +288,8 @@ export function createJobService(opts: JobServiceOptions) {
         assertSafeKey(data.originalKey, 'originalKey');
         // With an object store configured, an uploaded original must be there already: a clear 400 now
         // instead of a failed job later.
-        if (opts.objects && !(await opts.objects.exists(data.originalKey))) throw invalidInput('originalKey', `no object at ${data.originalKey}; upload the original first`);
+        if (opts.objects && !(await opts.objects.exists(data.originalKey)))
+          throw invalidInput('originalKey', `no object at ${data.originalKey}; upload the original first`);
       }
       const at = now().toISOString();
       const autoStart = data.autoStart === true;
@@ -379,14 +378,28 @@ export function createJobService(opts: JobServiceOptions) {
       return transition(job, 'COMPOSITING', { backgroundKeys: data.backgroundKeys }, { costUsd: data.costUsd ?? 0 });
     },
 
-    async completeComposite(jobId: string, input: { compositeKeys: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[]; costUsd?: number }): Promise<Job> {
+    async completeComposite(
+      jobId: string,
+      input: { compositeKeys: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[]; costUsd?: number },
+    ): Promise<Job> {
       const data = parseInput(
-        z.object({ compositeKeys: keyList().min(1), thumbnailKeys: keyList().optional(), derivativeKeys: keyList().optional(), costUsd: costSchema.optional() }).strict(),
+        z
+          .object({
+            compositeKeys: keyList().min(1),
+            thumbnailKeys: keyList().optional(),
+            derivativeKeys: keyList().optional(),
+            costUsd: costSchema.optional(),
+          })
+          .strict(),
         input,
       );
       const job = await requireJob(jobId);
       assertExternal(job, 'composite');
-      return completeComposite(job, { compositeKeys: data.compositeKeys, thumbnailKeys: data.thumbnailKeys ?? [], derivativeKeys: data.derivativeKeys ?? [] }, { costUsd: data.costUsd ?? 0 });
+      return completeComposite(
+        job,
+        { compositeKeys: data.compositeKeys, thumbnailKeys: data.thumbnailKeys ?? [], derivativeKeys: data.derivativeKeys ?? [] },
+        { costUsd: data.costUsd ?? 0 },
+      );
     },
 
     /** REVIEW → SHOPIFY_PUSH: a person approved the cut; the worker (or the external driver) pushes it. */
@@ -406,7 +419,8 @@ export function createJobService(opts: JobServiceOptions) {
       const job = await requireJob(jobId);
       assertInReview(job, 'reject');
       if (data.retryWith === 'hosted') {
-        if (!review.hostedSegmenter) throw invalidInput('retryWith', 'no hosted segmenter is configured (a segmenter chain with a hosted segmenter, e.g. Replicate)');
+        if (!review.hostedSegmenter)
+          throw invalidInput('retryWith', 'no hosted segmenter is configured (a segmenter chain with a hosted segmenter, e.g. Replicate)');
         if (job.driver !== 'worker') throw invalidInput('retryWith', 'only jobs driven by the built-in worker can be re-segmented');
         return transition(
           job,
@@ -431,7 +445,17 @@ export function createJobService(opts: JobServiceOptions) {
     },
 
     /** Seed name: records object keys without changing the status (external jobs only). */
-    async updateJobS3Keys(jobId: string, input: { originalKey?: string; maskKey?: string; backgroundKeys?: string[]; compositeKeys?: string[]; thumbnailKeys?: string[]; derivativeKeys?: string[] }): Promise<Job> {
+    async updateJobS3Keys(
+      jobId: string,
+      input: {
+        originalKey?: string;
+        maskKey?: string;
+        backgroundKeys?: string[];
+        compositeKeys?: string[];
+        thumbnailKeys?: string[];
+        derivativeKeys?: string[];
+      },
+    ): Promise<Job> {
       const data = parseInput(
         z
           .object({
@@ -470,7 +494,10 @@ export function createJobService(opts: JobServiceOptions) {
 
     /** Any non-terminal status → FAILED, recording the error. The lease is cleared. */
     async failJob(jobId: string, input: { code: string; message: string; stack?: string }): Promise<Job> {
-      const data = parseInput(z.object({ code: errorCodeSchema, message: z.string().min(1).max(4000), stack: z.string().max(20_000).optional() }).strict(), input);
+      const data = parseInput(
+        z.object({ code: errorCodeSchema, message: z.string().min(1).max(4000), stack: z.string().max(20_000).optional() }).strict(),
+        input,
+      );
       const job = await requireJob(jobId);
       return transition(
         job,
@@ -611,7 +638,11 @@ export function createJobService(opts: JobServiceOptions) {
      * COMPOSITING the review policy sends the job to REVIEW or on to SHOPIFY_PUSH.
      */
     async completeStep(held: Job, result: StepResult): Promise<Job> {
-      const meta: StepMeta = { costUsd: result.costUsd, attempt: held.attempts + 1, ...(result.skipped ? { message: 'output already present; step skipped' } : {}) };
+      const meta: StepMeta = {
+        costUsd: result.costUsd,
+        attempt: held.attempts + 1,
+        ...(result.skipped ? { message: 'output already present; step skipped' } : {}),
+      };
       if (held.status === 'COMPOSITING') return completeComposite(held, result.updates, meta);
       const to = nextStatus(held.status);
       if (to === null || !isStepStatus(held.status)) throw new JobkitError('INVALID_TRANSITION', `job ${held.id} is ${held.status}: no step to complete`);
@@ -621,7 +652,11 @@ export function createJobService(opts: JobServiceOptions) {
 
     /** A hosted request is still running (webhook mode): wake the job after `delayMs` (or on the callback). */
     async deferStep(held: Job, delayMs: number, message = 'waiting for the provider'): Promise<Job> {
-      return patch(held, { nextRunAt: new Date(now().getTime() + delayMs).toISOString(), leaseOwner: null, leaseExpiresAt: null }, { message, attempt: held.attempts });
+      return patch(
+        held,
+        { nextRunAt: new Date(now().getTime() + delayMs).toISOString(), leaseOwner: null, leaseExpiresAt: null },
+        { message, attempt: held.attempts },
+      );
     },
 
     /**
@@ -642,10 +677,21 @@ export function createJobService(opts: JobServiceOptions) {
       }
       const tried = { attempts: held.attempts + 1, maxAttempts: held.maxAttempts };
       if (error.retryable && canRetry(tried)) {
-        const delayMs = getRetryDelay(tried.attempts, { ...retryOptions, ...options.retry, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+        const delayMs = getRetryDelay(tried.attempts, {
+          ...retryOptions,
+          ...options.retry,
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+        });
         const job = await patch(
           held,
-          { attempts: tried.attempts, nextRunAt: new Date(at + delayMs).toISOString(), errorCode: error.code, errorMessage: message, leaseOwner: null, leaseExpiresAt: null },
+          {
+            attempts: tried.attempts,
+            nextRunAt: new Date(at + delayMs).toISOString(),
+            errorCode: error.code,
+            errorMessage: message,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
           { errorCode: error.code, message, attempt: tried.attempts },
         );
         return { kind: 'retry', job, delayMs };
@@ -656,7 +702,12 @@ export function createJobService(opts: JobServiceOptions) {
     /** Fails a held job with a recorded error. */
     async failHeld(held: Job, error: JobkitError | Error): Promise<Job> {
       const code = JobkitError.is(error) ? error.code : 'INTERNAL';
-      return transition(held, 'FAILED', { errorCode: code, errorMessage: error.message.slice(0, 4000), errorStack: error.stack?.slice(0, 20_000) ?? null }, { errorCode: code, message: error.message.slice(0, 4000) });
+      return transition(
+        held,
+        'FAILED',
+        { errorCode: code, errorMessage: error.message.slice(0, 4000), errorStack: error.stack?.slice(0, 20_000) ?? null },
+        { errorCode: code, message: error.message.slice(0, 4000) },
+      );
     },
 
     /** Spend since UTC midnight (from the event log, so it holds across processes): the daily budget reads it. */

@@ -88,7 +88,10 @@ function makeCallGate(opts: FakeProviderOptions, counters: FakeCounters) {
     if (f) {
       throw JobkitError.is(f)
         ? f
-        : new JobkitError(f.code, f.message ?? `fake ${f.code}`, { ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}), ...(f.retryable !== undefined ? { retryable: f.retryable } : {}) });
+        : new JobkitError(f.code, f.message ?? `fake ${f.code}`, {
+            ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
+            ...(f.retryable !== undefined ? { retryable: f.retryable } : {}),
+          });
     }
     counters.successes++;
   };
@@ -104,7 +107,8 @@ export interface FakeSegmenterOptions extends FakeProviderOptions {
 
 export function createFakeSegmenter(opts: FakeSegmenterOptions = {}): Segmenter & FakeCounters & { requests: SegmentRequest[] } {
   const quality = opts.quality === undefined ? { score: 1, reasons: [] } : opts.quality;
-  const self = { name: opts.name ?? 'fake-segmenter', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as SegmentRequest[] } as Segmenter & FakeCounters & { requests: SegmentRequest[] };
+  const self = { name: opts.name ?? 'fake-segmenter', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as SegmentRequest[] } as Segmenter &
+    FakeCounters & { requests: SegmentRequest[] };
   const gate = makeCallGate(opts, self);
   self.segment = async (req: SegmentRequest, ctx: ProviderContext) => {
     self.requests.push(req);
@@ -129,7 +133,8 @@ export function createFakeQualityGate(verdict: CutoutQuality = { score: 1, reaso
 }
 
 export function createFakeBackgroundGenerator(opts: FakeProviderOptions = {}): BackgroundGenerator & FakeCounters & { requests: BackgroundRequest[] } {
-  const self = { name: 'fake-backgrounds', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as BackgroundRequest[] } as BackgroundGenerator & FakeCounters & { requests: BackgroundRequest[] };
+  const self = { name: 'fake-backgrounds', calls: 0, successes: 0, callTimes: [] as number[], requests: [] as BackgroundRequest[] } as BackgroundGenerator &
+    FakeCounters & { requests: BackgroundRequest[] };
   const gate = makeCallGate(opts, self);
   self.generate = async (req: BackgroundRequest, ctx: ProviderContext) => {
     self.requests.push(req);

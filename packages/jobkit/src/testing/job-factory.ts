@@ -4,7 +4,10 @@ import { newJobRecord, type Job, type NewJobEvent } from 'jobkit';
 
 /** A valid NEW job with overridable fields (for store tests). */
 export function makeJob(overrides: Partial<Job> = {}, now: Date = new Date()): Job {
-  return newJobRecord({ id: nanoid(), sku: 'SKU-1', sha256: randomSha256(), theme: 'default', imageUrl: 'https://images.example.com/photo.jpg', ...overrides }, now.toISOString());
+  return newJobRecord(
+    { id: nanoid(), sku: 'SKU-1', sha256: randomSha256(), theme: 'default', imageUrl: 'https://images.example.com/photo.jpg', ...overrides },
+    now.toISOString(),
+  );
 }
 
 export function randomSha256(): string {

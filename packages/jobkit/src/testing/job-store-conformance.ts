@@ -17,7 +17,6 @@ export interface JobStoreConformanceOptions {
   vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
 }
 
-
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
 
@@ -38,7 +37,8 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
       return store.insertOrGet(job, creationEvent(job), limit === undefined ? {} : { maxImagesPerSku: limit });
     };
     /** A worker-driven QUEUED job. */
-    const queued = async (overrides: Partial<Job> = {}) => (await insert({ status: 'QUEUED', driver: 'worker', startedAt: T0.toISOString(), ...overrides })).job;
+    const queued = async (overrides: Partial<Job> = {}) =>
+      (await insert({ status: 'QUEUED', driver: 'worker', startedAt: T0.toISOString(), ...overrides })).job;
 
     describe('insertOrGet', () => {
       it('inserts a new job and returns it exactly', async () => {
@@ -153,7 +153,7 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
           storefrontMediaIds: ['gid://shopify/MediaImage/1', 'local:S/a "quoted" ünïcode.jpg'],
           costUsd: 0.012345,
           nextRunAt: '2026-03-01T10:00:00.123Z',
-          errorMessage: "it's \"quoted\"\nmultiline",
+          errorMessage: 'it\'s "quoted"\nmultiline',
           attempts: 3,
           maxAttempts: 7,
           providerRef: 'pred_123',
@@ -176,7 +176,14 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
 
     describe('REVIEW', () => {
       const review = (overrides: Partial<Job> = {}) =>
-        insert({ status: 'REVIEW', driver: 'worker', maskKey: 'masks/S/x.png', compositeKeys: ['c/1'], quality: { score: 0.3, reasons: ['doubt: test'] }, ...overrides });
+        insert({
+          status: 'REVIEW',
+          driver: 'worker',
+          maskKey: 'masks/S/x.png',
+          compositeKeys: ['c/1'],
+          quality: { score: 0.3, reasons: ['doubt: test'] },
+          ...overrides,
+        });
 
       it('a job waiting in REVIEW is never claimed, whatever its lease or due time', async () => {
         await review();
@@ -205,7 +212,17 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
     describe('list', () => {
       it('filters, orders newest first, paginates and counts', async () => {
         for (let i = 0; i < 7; i++) {
-          const j = makeJob({ sku: i % 2 ? 'ODD' : 'EVEN', theme: i < 4 ? 'default' : 'studio', createdAt: at(i * 1000).toISOString(), updatedAt: at(i * 1000).toISOString(), status: i === 6 ? 'QUEUED' : 'NEW', driver: i === 6 ? 'worker' : null }, T0);
+          const j = makeJob(
+            {
+              sku: i % 2 ? 'ODD' : 'EVEN',
+              theme: i < 4 ? 'default' : 'studio',
+              createdAt: at(i * 1000).toISOString(),
+              updatedAt: at(i * 1000).toISOString(),
+              status: i === 6 ? 'QUEUED' : 'NEW',
+              driver: i === 6 ? 'worker' : null,
+            },
+            T0,
+          );
           await store.insertOrGet(j, creationEvent(j));
         }
         const all = await store.list({ limit: 3, offset: 0 });
@@ -259,9 +276,7 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
 
       it('two concurrent claimers never get the same job', async () => {
         for (let i = 0; i < 30; i++) await queued();
-        const results = await Promise.all(
-          Array.from({ length: 6 }, (_, i) => store.claimDue({ owner: `w${i}`, now: at(0), leaseMs: 60_000, limit: 7 })),
-        );
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimDue({ owner: `w${i}`, now: at(0), leaseMs: 60_000, limit: 7 })));
         const ids = results.flat().map((j) => j.id);
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids.length).toBe(30);
@@ -305,7 +320,13 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
 
     describe('stats and spend', () => {
       it('counts by status, sums cost, spend today from events, duration and failure rate', async () => {
-        const done = await insert({ status: 'DONE', driver: 'worker', costUsd: 0.5, createdAt: at(-86_400_000).toISOString(), completedAt: at(-86_400_000 + 60_000).toISOString() });
+        const done = await insert({
+          status: 'DONE',
+          driver: 'worker',
+          costUsd: 0.5,
+          createdAt: at(-86_400_000).toISOString(),
+          completedAt: at(-86_400_000 + 60_000).toISOString(),
+        });
         await insert({ status: 'FAILED', failedStatus: 'SEGMENTING', driver: 'worker', completedAt: at(0).toISOString() });
         const q = await queued({ createdAt: at(-5000).toISOString() });
         await store.update({ ...q, costUsd: 0.25 }, eventFor(q, 'QUEUED', { costUsd: 0.25, at: at(1000).toISOString() }));
@@ -331,7 +352,13 @@ export function runJobStoreConformance(opts: JobStoreConformanceOptions): void {
 
     describe('deleteFinished', () => {
       it('removes only finished jobs older than the cutoff, keeping identity tombstones', async () => {
-        const old = await insert({ status: 'DONE', driver: 'worker', completedAt: at(-10 * 86_400_000).toISOString(), compositeKeys: ['c/1'], storefrontMediaIds: ['m1'] });
+        const old = await insert({
+          status: 'DONE',
+          driver: 'worker',
+          completedAt: at(-10 * 86_400_000).toISOString(),
+          compositeKeys: ['c/1'],
+          storefrontMediaIds: ['m1'],
+        });
         const oldFailed = await insert({ status: 'FAILED', failedStatus: 'QUEUED', completedAt: at(-10 * 86_400_000).toISOString() });
         const recent = await insert({ status: 'DONE', driver: 'worker', completedAt: at(-1 * 86_400_000).toISOString() });
         const running = await queued({ createdAt: at(-20 * 86_400_000).toISOString() });

@@ -20,7 +20,6 @@ export interface ObjectStoreConformanceOptions {
   vitest?: Pick<typeof vitest, 'describe' | 'it' | 'expect' | 'beforeEach' | 'afterEach'>;
 }
 
-
 export function runObjectStoreConformance(opts: ObjectStoreConformanceOptions): void {
   const { describe, it, expect, beforeEach, afterEach } = opts.vitest ?? vitest;
   describe(`ObjectStore conformance: ${opts.name}`, () => {

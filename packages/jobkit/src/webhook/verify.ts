@@ -138,7 +138,10 @@ export function verifyWebhook(opts: VerifyWebhookOptions): VerifiedWebhook {
     const sig = header(opts.headers, 'webhook-signature');
     if (!id || ts === undefined || !sig) throw fail('missing_header', 'missing webhook-id, webhook-timestamp or webhook-signature header');
     const timestamp = checkTimestamp(ts, tolerance, now);
-    const entries = sig.split(' ').filter(Boolean).map((e) => e.split(','));
+    const entries = sig
+      .split(' ')
+      .filter(Boolean)
+      .map((e) => e.split(','));
     const v1 = entries.filter((e) => e.length === 2 && e[0] === 'v1').map((e) => Buffer.from(e[1]!, 'base64'));
     if (v1.length === 0) throw fail('malformed_header', 'webhook-signature has no v1 entry');
     const content = Buffer.concat([Buffer.from(`${id}.${ts.trim()}.`, 'utf8'), body]);
@@ -203,7 +206,9 @@ export function signWebhook(opts: SignWebhookOptions): Record<string, string> {
     return { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` };
   }
   const content = scheme.timestampHeader ? Buffer.concat([Buffer.from(`${ts}.`, 'utf8'), body]) : body;
-  const digest = createHmac('sha256', opts.secret).update(content).digest(opts.encoding ?? 'hex');
+  const digest = createHmac('sha256', opts.secret)
+    .update(content)
+    .digest(opts.encoding ?? 'hex');
   const headers: Record<string, string> = { [(scheme.headers ?? DEFAULT_HMAC_HEADERS)[0]!]: `${opts.prefix ? 'sha256=' : ''}${digest}` };
   if (scheme.timestampHeader) headers[scheme.timestampHeader] = ts;
   return headers;

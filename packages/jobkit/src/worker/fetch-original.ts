@@ -11,7 +11,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { JobkitError } from '../errors.js';
-import { IMAGE_CONTENT_TYPES, describeImageBytes, imageExtensionFor, normalizeImageContentType, sniffImageType, type ImageContentType } from '../domain/image-types.js';
+import {
+  IMAGE_CONTENT_TYPES,
+  describeImageBytes,
+  imageExtensionFor,
+  normalizeImageContentType,
+  sniffImageType,
+  type ImageContentType,
+} from '../domain/image-types.js';
 import type { ImageExtension } from '../domain/keys.js';
 import { assertFetchableUrl } from '../security/url-guard.js';
 import { forbiddenAddressReason, hostAllowlisted, type AddressPolicy } from '../security/address-policy.js';
@@ -46,7 +53,12 @@ function guardedLookup(policy: AddressPolicy, host: string, resolver: typeof dns
       for (const a of list) {
         const reason = allowedHost ? null : forbiddenAddressReason(a.address, policy);
         if (reason) {
-          return callback(new JobkitError('DOWNLOAD_FAILED', `refusing to fetch from ${hostname}: resolves to a non-public address (${reason})`, { retryable: false, details: { reason } }));
+          return callback(
+            new JobkitError('DOWNLOAD_FAILED', `refusing to fetch from ${hostname}: resolves to a non-public address (${reason})`, {
+              retryable: false,
+              details: { reason },
+            }),
+          );
         }
       }
       if (list.length === 0) return callback(new JobkitError('DOWNLOAD_FAILED', `${hostname} did not resolve`));
@@ -101,7 +113,10 @@ function requestOnce(url: URL, opts: RequestOptions): Promise<{ redirect?: strin
           );
           return;
         }
-        const header = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const header = String(res.headers['content-type'] ?? '')
+          .split(';')[0]!
+          .trim()
+          .toLowerCase();
         const declared = normalizeImageContentType(header);
         if (!declared) {
           res.destroy();
@@ -140,10 +155,14 @@ function requestOnce(url: URL, opts: RequestOptions): Promise<{ redirect?: strin
           if (!detected) {
             const what = describeImageBytes(bytes);
             reject(
-              new JobkitError('DOWNLOAD_FAILED', `GET ${url.host}${url.pathname}: content-type says ${declared} but the bytes are ${what}, not an image format jobkit decodes`, {
-                retryable: false,
-                details: { declared, detected: what },
-              }),
+              new JobkitError(
+                'DOWNLOAD_FAILED',
+                `GET ${url.host}${url.pathname}: content-type says ${declared} but the bytes are ${what}, not an image format jobkit decodes`,
+                {
+                  retryable: false,
+                  details: { declared, detected: what },
+                },
+              ),
             );
             return;
           }
@@ -175,7 +194,8 @@ export async function fetchOriginal(rawUrl: string, expectedSha256: string | nul
   // at a time hold a download slot for as long as it likes.
   const deadline = new AbortController();
   const timer = setTimeout(
-    () => deadline.abort(new JobkitError('PROVIDER_TIMEOUT', `download of ${hostOf(rawUrl)} did not finish within ${timeoutMs} ms (headers, redirects and body)`)),
+    () =>
+      deadline.abort(new JobkitError('PROVIDER_TIMEOUT', `download of ${hostOf(rawUrl)} did not finish within ${timeoutMs} ms (headers, redirects and body)`)),
     timeoutMs,
   );
   const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;

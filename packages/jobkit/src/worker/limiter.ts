@@ -73,10 +73,12 @@ export function createLimiter(opts: LimitOptions = {}, now: () => number = Date.
         };
         const start = () => {
           signal?.removeEventListener('abort', onAbort);
-          fn().then(resolve, reject).finally(() => {
-            active--;
-            pump();
-          });
+          fn()
+            .then(resolve, reject)
+            .finally(() => {
+              active--;
+              pump();
+            });
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(start);

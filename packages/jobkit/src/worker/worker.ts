@@ -261,7 +261,11 @@ export function createWorker(opts: WorkerOptions): Worker {
     // rejected one, so it is replaced, and this theme's composites of it are removed so they are re-rendered.
     const resegment = job.segmentWith === 'hosted';
     if (resegment && !isSegmenterChain(opts.segmenter)) {
-      throw new JobkitError('SEGMENT_FAILED', `this job asks for the hosted segmenter (rejected in review) but the worker's segmenter "${opts.segmenter.name}" has none; configure createSegmenterChain([local, hosted])`, { retryable: false });
+      throw new JobkitError(
+        'SEGMENT_FAILED',
+        `this job asks for the hosted segmenter (rejected in review) but the worker's segmenter "${opts.segmenter.name}" has none; configure createSegmenterChain([local, hosted])`,
+        { retryable: false },
+      );
     }
     if (!resegment && (await objects.exists(maskKey))) {
       return { kind: 'advance', updates: { maskKey, quality: await storedQuality(job, maskKey, signal, jobLogger) }, costUsd: 0, skipped: true };
@@ -313,11 +317,16 @@ export function createWorker(opts: WorkerOptions): Worker {
     await checkBudget();
     const size = opts.compositor.backgroundSize();
     const result = await limiters.backgrounds.run(
-      () => opts.backgrounds.generate({ sku: job.sku, sha256: job.sha256, theme: job.theme, count, width: size.width, height: size.height, cutout: source(job.maskKey!) }, providerContext(h, jobLogger)),
+      () =>
+        opts.backgrounds.generate(
+          { sku: job.sku, sha256: job.sha256, theme: job.theme, count, width: size.width, height: size.height, cutout: source(job.maskKey!) },
+          providerContext(h, jobLogger),
+        ),
       h.controller.signal,
     );
     if (isPending(result)) return { kind: 'pending', checkAfterMs: result.checkAfterMs };
-    if (result.backgrounds.length < count) throw new JobkitError('BACKGROUND_FAILED', `generator returned ${result.backgrounds.length} backgrounds, expected ${count}`);
+    if (result.backgrounds.length < count)
+      throw new JobkitError('BACKGROUND_FAILED', `generator returned ${result.backgrounds.length} backgrounds, expected ${count}`);
     await Promise.all(bgKeys.map((k, i) => objects.put(k, result.backgrounds[i]!, { contentType: 'image/jpeg' })));
     return { kind: 'advance', updates: { backgroundKeys: bgKeys }, costUsd: result.costUsd, skipped: false };
   }
@@ -466,10 +475,12 @@ export function createWorker(opts: WorkerOptions): Worker {
   }
 
   function track(p: Promise<void>): void {
-    const t = p.catch((e) => emit('error', { error: e as Error })).finally(() => {
-      inflight.delete(t);
-      worker.wake();
-    });
+    const t = p
+      .catch((e) => emit('error', { error: e as Error }))
+      .finally(() => {
+        inflight.delete(t);
+        worker.wake();
+      });
     inflight.add(t);
   }
 

@@ -80,8 +80,23 @@ export interface WebhookDelivery {
 }
 
 const PUBLIC_FIELDS: Array<keyof FakePrediction> = [
-  'id', 'model', 'version', 'input', 'status', 'output', 'error', 'logs', 'metrics', 'webhook', 'webhook_events_filter',
-  'created_at', 'started_at', 'completed_at', 'data_removed', 'source', 'urls',
+  'id',
+  'model',
+  'version',
+  'input',
+  'status',
+  'output',
+  'error',
+  'logs',
+  'metrics',
+  'webhook',
+  'webhook_events_filter',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'data_removed',
+  'source',
+  'urls',
 ];
 
 function newId(): string {
@@ -337,7 +352,8 @@ export class FakeReplicate {
     const model = byModel
       ? this.models.find((m) => m.owner === byModel.owner && m.name === byModel.name && m.official)
       : this.models.find((m) => m.version !== undefined && m.version === data.version);
-    if (!model) return send(res, byModel ? 404 : 422, { detail: byModel ? 'Model not found' : 'Invalid version or not permitted', status: byModel ? 404 : 422 });
+    if (!model)
+      return send(res, byModel ? 404 : 422, { detail: byModel ? 'Model not found' : 'Invalid version or not permitted', status: byModel ? 404 : 422 });
     if (typeof data.input !== 'object' || data.input === null) return send(res, 422, { detail: '- input: Input is required', status: 422 });
     const input = data.input as Record<string, unknown>;
     const invalid = model.validate?.(input) ?? null;

@@ -47,7 +47,8 @@ export function fluxWithSafetyChecker(flagged: number[], overrides: Partial<Fake
     run: (input) => {
       const requested = Number(input.num_outputs ?? 1);
       const lost = Math.min(requested, flagged[runs++] ?? 0);
-      if (lost === requested) return { error: 'All generated images contained NSFW content. Try running it again with a different prompt.', predictTimeSec: 0.6 };
+      if (lost === requested)
+        return { error: 'All generated images contained NSFW content. Try running it again with a different prompt.', predictTimeSec: 0.6 };
       return { outputs: Array.from({ length: requested - lost }, () => ({ bytes: BACKGROUND_PNG, contentType: 'image/png' })), predictTimeSec: 0.6 };
     },
     ...overrides,
@@ -62,7 +63,9 @@ export interface TestContext {
   abort: AbortController;
 }
 
-export function makeContext(opts: { previousRef?: string | null; jobId?: string; clock?: Clock; onRecord?: (ref: string) => void | Promise<void> } = {}): TestContext {
+export function makeContext(
+  opts: { previousRef?: string | null; jobId?: string; clock?: Clock; onRecord?: (ref: string) => void | Promise<void> } = {},
+): TestContext {
   const refs: string[] = [];
   const spends: Array<{ ref: string; costUsd: number }> = [];
   const abort = new AbortController();

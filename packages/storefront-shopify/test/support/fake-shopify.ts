@@ -118,8 +118,7 @@ export class FakeShopify {
   }
 
   /** For the Admin API client: it always builds https URLs, the fake speaks plain http. */
-  readonly customFetchApi = (url: string, init?: RequestInit): Promise<Response> =>
-    fetch(url.replace(/^https:/, 'http:'), init);
+  readonly customFetchApi = (url: string, init?: RequestInit): Promise<Response> => fetch(url.replace(/^https:/, 'http:'), init);
 
   /** A product with one variant per SKU (`sku`, then `moreSkus`); ids grow in creation order, as Shopify's do. */
   addProduct(p: { sku: string; title: string; existingMedia?: number; moreSkus?: string[] }): FakeProduct {
@@ -211,7 +210,12 @@ export class FakeShopify {
     const force = this.forcedThrottles.shift();
     if (requested > this.maximumAvailable) {
       return json(res, 200, {
-        errors: [{ message: `Query cost is ${requested}, which exceeds the single query max cost limit (${this.maximumAvailable}).`, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: this.maximumAvailable } }],
+        errors: [
+          {
+            message: `Query cost is ${requested}, which exceeds the single query max cost limit (${this.maximumAvailable}).`,
+            extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: this.maximumAvailable },
+          },
+        ],
       });
     }
     const throttleStatus = (available = this.available) => ({
@@ -299,7 +303,8 @@ export class FakeShopify {
         const userErrors: Array<{ field: string[]; message: string }> = [];
         input.forEach((f, i) => {
           if (f.resource !== 'IMAGE') userErrors.push({ field: ['input', String(i), 'resource'], message: 'Resource is not supported' });
-          if (!IMAGE_TYPES.has(String(f.mimeType))) userErrors.push({ field: ['input', String(i), 'mimeType'], message: `Mime type ${String(f.mimeType)} is not supported` });
+          if (!IMAGE_TYPES.has(String(f.mimeType)))
+            userErrors.push({ field: ['input', String(i), 'mimeType'], message: `Mime type ${String(f.mimeType)} is not supported` });
           if (!f.filename) userErrors.push({ field: ['input', String(i), 'filename'], message: "Filename can't be blank" });
           if (Number(f.fileSize) > 20_000_000) userErrors.push({ field: ['input', String(i), 'fileSize'], message: 'File size is too large' });
         });
@@ -358,7 +363,9 @@ export class FakeShopify {
             if (!staged?.bytes) userErrors.push({ field: ['media', String(i), 'originalSource'], message: 'Image URL is invalid' });
             else bytes = staged.bytes;
           } else if (/^https?:\/\//.test(source)) {
-            bytes = await fetch(source).then(async (r) => (r.ok ? Buffer.from(await r.arrayBuffer()) : null)).catch(() => null);
+            bytes = await fetch(source)
+              .then(async (r) => (r.ok ? Buffer.from(await r.arrayBuffer()) : null))
+              .catch(() => null);
           } else {
             userErrors.push({ field: ['media', String(i), 'originalSource'], message: 'Image URL is invalid' });
           }
@@ -380,7 +387,10 @@ export class FakeShopify {
         }
         for (const id of ids) {
           const media = owners.get(id)!.media;
-          media.splice(media.findIndex((m) => m.id === id), 1);
+          media.splice(
+            media.findIndex((m) => m.id === id),
+            1,
+          );
         }
         this.deletedFiles.push(...ids);
         return { fileDelete: { deletedFileIds: ids, userErrors: [] } };
@@ -470,7 +480,10 @@ function advance(m: FakeMedia): void {
 }
 
 function tokens(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
 /** Whether the query's tokens appear, in order and next to each other, among the value's tokens. */

@@ -9,11 +9,7 @@ export function jpegBytes(seed: number, size = 2048): Buffer {
   return b;
 }
 
-export function imageSource(
-  key: string,
-  bytes: Buffer,
-  opts: { contentType?: string; publicUrl?: string | null } = {},
-): ImageSource & { reads: number } {
+export function imageSource(key: string, bytes: Buffer, opts: { contentType?: string; publicUrl?: string | null } = {}): ImageSource & { reads: number } {
   const src = {
     key,
     contentType: opts.contentType ?? 'image/jpeg',
