@@ -1,5 +1,14 @@
 // @jobkit/provider-sharp: local imaging for jobkit (studio segmenter, theme backgrounds, compositor).
-export { createStudioSegmenter, segmentPhoto, encodeCutout, DEFAULT_CUTOUT_PNG_LEVEL, type StudioSegmenterOptions, type StudioSegmenterRuntime, type Cutout, type SegmentationStats } from './segment/studio-segmenter.js';
+export {
+  createStudioSegmenter,
+  segmentPhoto,
+  encodeCutout,
+  DEFAULT_CUTOUT_PNG_LEVEL,
+  type StudioSegmenterOptions,
+  type StudioSegmenterRuntime,
+  type Cutout,
+  type SegmentationStats,
+} from './segment/studio-segmenter.js';
 export { createSharpBackgroundGenerator, type SharpBackgroundGeneratorOptions } from './background/generator.js';
 export { renderBackground } from './background/render.js';
 export {

@@ -43,7 +43,12 @@ export function createSharpProviders(options: SharpProvidersOptions = {}): Sharp
   const ownPool = options.threads !== undefined || options.maxPixels !== undefined;
   const pool =
     options.pool ??
-    (ownPool ? createImagePool({ ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}) }) : sharedImagePool());
+    (ownPool
+      ? createImagePool({
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
+          ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+        })
+      : sharedImagePool());
   const backgrounds = createSharpBackgroundGenerator({ ...options.backgrounds, themes, pool });
   return {
     segmenter: createStudioSegmenter({ ...options.segmenter, pool }),

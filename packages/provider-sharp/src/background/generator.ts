@@ -5,7 +5,16 @@
  * (theme, size, variant, quality), every job of a theme needs the same bytes: the encoded JPEGs are kept in
  * a small cache (bounded in bytes) and a theme's backgrounds are rendered once per process, not per photo.
  */
-import { BUILTIN_THEMES, createThemeRegistry, type BackgroundGenerator, type BackgroundRequest, type BackgroundResult, type ProviderContext, type Theme, type ThemeRegistry } from 'jobkit';
+import {
+  BUILTIN_THEMES,
+  createThemeRegistry,
+  type BackgroundGenerator,
+  type BackgroundRequest,
+  type BackgroundResult,
+  type ProviderContext,
+  type Theme,
+  type ThemeRegistry,
+} from 'jobkit';
 import sharp from 'sharp';
 import { backgroundFailed, requireInt, throwIfAborted } from '../errors.js';
 import { sharedImagePool, type ImagePool } from '../pool/image-pool.js';
@@ -40,7 +49,9 @@ export async function runBackgroundTask(input: BackgroundTaskInput): Promise<{ v
   for (const variant of input.variants) {
     const raw = renderBackground(theme, width, height, variant);
     try {
-      const jpeg = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality, mozjpeg: true, chromaSubsampling: '4:4:4' }).toBuffer();
+      const jpeg = await sharp(raw, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality, mozjpeg: true, chromaSubsampling: '4:4:4' })
+        .toBuffer();
       out.push(transferable(jpeg));
     } catch (err) {
       throw backgroundFailed(`encoding background ${variant} of theme ${theme.name} failed: ${(err as Error).message}`, err);

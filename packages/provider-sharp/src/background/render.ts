@@ -7,11 +7,13 @@ import type { BackgroundRecipe, Rgb, Theme } from 'jobkit';
 
 /** xorshift32: tiny, fast, seedable. */
 function prng(seed: number): () => number {
-  let s = (seed >>> 0) || 0x9e3779b9;
+  let s = seed >>> 0 || 0x9e3779b9;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -53,12 +55,17 @@ function recipeSampler(recipe: BackgroundRecipe, width: number, height: number, 
   switch (recipe.kind) {
     case 'solid': {
       const c = recipe.color;
-      return (_u, _v, out) => { out[0] = c[0]; out[1] = c[1]; out[2] = c[2]; };
+      return (_u, _v, out) => {
+        out[0] = c[0];
+        out[1] = c[1];
+        out[2] = c[2];
+      };
     }
     case 'linear-gradient': {
       // CSS convention: 0° points up, 90° to the right; t runs 0..1 along the gradient line across the frame.
       const a = ((recipe.angleDeg + j.angle) * Math.PI) / 180;
-      const dx = Math.sin(a), dy = -Math.cos(a);
+      const dx = Math.sin(a),
+        dy = -Math.cos(a);
       const half = (Math.abs(width * dx) + Math.abs(height * dy)) / 2;
       const { from, to } = recipe;
       return (u, v, out) => {
@@ -68,7 +75,8 @@ function recipeSampler(recipe: BackgroundRecipe, width: number, height: number, 
     }
     case 'radial-gradient': {
       // A spotlight slightly above the middle, fading to the outer colour at the farthest corner.
-      const cu = 0.5 + j.du, cv = 0.45 + j.dv;
+      const cu = 0.5 + j.du,
+        cv = 0.45 + j.dv;
       const aspect = width / height;
       const maxD = Math.hypot(Math.max(cu, 1 - cu) * aspect, Math.max(cv, 1 - cv));
       const { inner, outer } = recipe;
@@ -81,7 +89,9 @@ function recipeSampler(recipe: BackgroundRecipe, width: number, height: number, 
       return (_u, v, out) => {
         mix(wall, floor, smoothstep(h - 0.12, h + 0.1, v), out);
         const k = 0.965 + 0.035 * Math.min(1, v / h) + 0.02 * smoothstep(h, 1, v);
-        out[0]! *= k; out[1]! *= k; out[2]! *= k;
+        out[0]! *= k;
+        out[1]! *= k;
+        out[2]! *= k;
       };
     }
   }

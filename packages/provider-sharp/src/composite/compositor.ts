@@ -97,11 +97,16 @@ function resolveDerivatives(d: DerivativeOptions | false | undefined): ResolvedD
   if (d === false) return null;
   const sizes = (d?.sizes ?? DEFAULT_DERIVATIVE_SIZES).map((s, i) => {
     if (typeof s?.id !== 'string' || !SIZE_ID.test(s.id)) throw invalidInput(`derivatives.sizes[${i}].id`, 'must match [a-z0-9]{1,16}');
-    return { id: s.id, width: requireInt(s.width, `derivatives.sizes[${i}].width`, 16, 8192), height: requireInt(s.height, `derivatives.sizes[${i}].height`, 16, 8192) };
+    return {
+      id: s.id,
+      width: requireInt(s.width, `derivatives.sizes[${i}].width`, 16, 8192),
+      height: requireInt(s.height, `derivatives.sizes[${i}].height`, 16, 8192),
+    };
   });
   const formats = [...new Set(d?.formats ?? [])];
   formats.forEach((f, i) => {
-    if (!(DERIVATIVE_FORMATS as readonly string[]).includes(f)) throw invalidInput(`derivatives.formats[${i}]`, `must be one of ${DERIVATIVE_FORMATS.join(', ')}`);
+    if (!(DERIVATIVE_FORMATS as readonly string[]).includes(f))
+      throw invalidInput(`derivatives.formats[${i}]`, `must be one of ${DERIVATIVE_FORMATS.join(', ')}`);
   });
   if (sizes.length === 0 || formats.length === 0) return null;
   const q = d?.quality ?? {};
@@ -144,7 +149,8 @@ export function createSharpCompositor(options: SharpCompositorOptions = {}): Com
           planned.push({ key: keys.composite(photo, aspect, variant), role: 'master', aspect, variant });
           if (thumbnails) planned.push({ key: keys.thumbnail(photo, aspect, variant), role: 'thumbnail', aspect, variant });
           for (const size of derivatives?.sizes ?? []) {
-            for (const format of derivatives!.formats) planned.push({ key: keys.derivative(photo, aspect, variant, size.id, format), role: 'derivative', aspect, variant });
+            for (const format of derivatives!.formats)
+              planned.push({ key: keys.derivative(photo, aspect, variant, size.id, format), role: 'derivative', aspect, variant });
           }
         }
       }

@@ -17,15 +17,15 @@ export function placeProduct(product: { width: number; height: number }, canvas:
   const width = Math.max(1, Math.min(canvas.width, Math.round(product.width * scale)));
   const height = Math.max(1, Math.min(canvas.height, Math.round(product.height * scale)));
   const x = Math.round((canvas.width - width) / 2);
-  const y =
-    layout.align === 'bottom'
-      ? Math.max(0, Math.round(canvas.height * (1 - layout.bottomMargin) - height))
-      : Math.round((canvas.height - height) / 2);
+  const y = layout.align === 'bottom' ? Math.max(0, Math.round(canvas.height * (1 - layout.bottomMargin) - height)) : Math.round((canvas.height - height) / 2);
   return { x, y, width, height };
 }
 
 /** Shadow geometry in canvas pixels: the theme values are for a 2048 px canvas and scale with it. */
-export function shadowGeometry(shadow: NonNullable<ThemeLayout['shadow']>, canvas: { width: number; height: number }): { sigma: number; dx: number; dy: number; opacity: number } {
+export function shadowGeometry(
+  shadow: NonNullable<ThemeLayout['shadow']>,
+  canvas: { width: number; height: number },
+): { sigma: number; dx: number; dy: number; opacity: number } {
   const k = Math.max(canvas.width, canvas.height) / 2048;
   return {
     // blurPx is a blur radius (CSS sense): the Gaussian's sigma is half of it.

@@ -116,7 +116,14 @@ async function renderComposites(input: CompositeTaskInput): Promise<CompositeOut
   async function encodeOutputs(canvas: RawImage, aspect: string, variant: number): Promise<CompositeOutput[]> {
     const raw = { raw: { width: canvas.width, height: canvas.height, channels: 3 as const } };
     const out = (key: string, bytes: Buffer, role: CompositeOutput['role'], width: number, height: number): CompositeOutput => ({
-      key, bytes, contentType: contentTypeForKey(key), role, aspect, variant, width, height,
+      key,
+      bytes,
+      contentType: contentTypeForKey(key),
+      role,
+      aspect,
+      variant,
+      width,
+      height,
     });
     // Independent encodes of one canvas run concurrently on libuv's pool.
     const jobs: Array<Promise<CompositeOutput[]>> = [];
@@ -280,7 +287,10 @@ interface Overlay {
 
 function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: { width: number; height: number }): Overlay {
   // The layer covers the product box and the part of the shadow that lands on the canvas.
-  let x0 = box.x, y0 = box.y, x1 = box.x + box.width, y1 = box.y + box.height;
+  let x0 = box.x,
+    y0 = box.y,
+    x1 = box.x + box.width,
+    y1 = box.y + box.height;
   if (shadow) {
     x0 = Math.min(x0, Math.max(0, shadow.x));
     y0 = Math.min(y0, Math.max(0, shadow.y));
@@ -313,8 +323,10 @@ function buildOverlay(product: Buffer, box: Box, shadow: Shadow | null, canvas: 
   }
   if (shadow) {
     const k = shadow.opacity / 255;
-    const sy0 = Math.max(y0, shadow.y), sy1 = Math.min(y1, shadow.y + shadow.height);
-    const sx0 = Math.max(x0, shadow.x), sx1 = Math.min(x1, shadow.x + shadow.width);
+    const sy0 = Math.max(y0, shadow.y),
+      sy1 = Math.min(y1, shadow.y + shadow.height);
+    const sx0 = Math.max(x0, shadow.x),
+      sx1 = Math.min(x1, shadow.x + shadow.width);
     const { alpha, lowWidth: lw, lowHeight: lh, scale: f } = shadow;
     // Bilinear sample of the low-resolution shadow at each canvas pixel's centre.
     const u0 = new Int32Array(sx1 - sx0);

@@ -74,7 +74,8 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): P
     throw new JobkitError('INVALID_INPUT', `${field}: cannot decode image (${(err as Error).message})`, { cause: err, details: { field } });
   }
   const { info, data } = raw;
-  if (info.channels !== (hasAlpha ? 4 : 3)) throw new JobkitError('INTERNAL', `expected ${hasAlpha ? 4 : 3} channels after normalisation, got ${info.channels}`);
+  if (info.channels !== (hasAlpha ? 4 : 3))
+    throw new JobkitError('INTERNAL', `expected ${hasAlpha ? 4 : 3} channels after normalisation, got ${info.channels}`);
   if (!hasAlpha) return { rgb: data, alpha: null, width: info.width, height: info.height };
   return flattenRgba(data, info.width, info.height);
 }

@@ -113,7 +113,10 @@ export function createImagePool(options: ImagePoolOptions = {}): ImagePool {
       const release = await budget.acquire(opts.pixels, opts.signal);
       let result: WireResult<O>;
       try {
-        result = (await threadPool().run(task, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.transfer ? { transferList: opts.transfer } : {}) })) as WireResult<O>;
+        result = (await threadPool().run(task, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.transfer ? { transferList: opts.transfer } : {}),
+        })) as WireResult<O>;
       } catch (err) {
         if (isAbort(err) || opts.signal?.aborted) {
           throw new JobkitError('CANCELLED', `${opts.what} cancelled`, { cause: opts.signal?.reason ?? err });
