@@ -44,9 +44,9 @@ export {
 } from './service/job-service.js';
 export { createSegmenterChain, isSegmenterChain, type SegmenterChain, type SegmenterChainOptions } from './segment/segmenter-chain.js';
 export { assertFetchableUrl } from './security/url-guard.js';
-export { forbiddenAddressReason, isLocalHostname, type AddressPolicy } from './security/address-policy.js';
+export { forbiddenAddressReason, type AddressPolicy } from './security/address-policy.js';
 export { utcMidnight } from './util/clone.js';
-export { statsFrom, roundUsd, emptyByStatus, type StatsAggregates } from './util/stats.js';
+export { statsFrom, roundUsd, type StatsAggregates } from './util/stats.js';
 export { createWorker, type Worker, type WorkerOptions } from './worker/worker.js';
 export type { WorkerEvents, WorkerEventName, WorkerListener } from './worker/events.js';
 export { fetchOriginal, extensionForContentType, type FetchOriginalOptions, type FetchedOriginal } from './worker/fetch-original.js';
