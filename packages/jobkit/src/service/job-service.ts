@@ -6,7 +6,7 @@
  */
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
-import { JobkitError, invalidInput, isErrorCode } from '../errors.js';
+import { JobkitError, invalidInput } from '../errors.js';
 import { newJobRecord, type Job, type JobDriver, type JobEvent, type JobPage, type JobStats, type JobUpdates, type NewJobEvent } from '../domain/job.js';
 import { isTerminal, isStepStatus, type JobStatus } from '../domain/status.js';
 import { nextStatus, transitionJob } from '../domain/state-machine.js';
@@ -715,8 +715,6 @@ export function createJobService(opts: JobServiceOptions) {
       const midnight = utcMidnight(now());
       return { spentUsd: await store.spendSince(midnight), dayEndsAt: new Date(midnight.getTime() + 86_400_000) };
     },
-
-    isKnownErrorCode: isErrorCode,
   };
   return service;
 }

@@ -1,7 +1,7 @@
 import type { Job, JobStats } from '../domain/job.js';
 import { JOB_STATUSES, type JobStatus } from '../domain/status.js';
 
-export function emptyByStatus(): Record<JobStatus, number> {
+function emptyByStatus(): Record<JobStatus, number> {
   return Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
 }
 
