@@ -7,7 +7,7 @@
  * border's colour) or a soft shadow; the product's outline is an image edge; a product is usually one or
  * two solid parts well inside the frame.
  */
-import { estimateBackdrop } from '../segment/backdrop-model.js';
+import { estimateBackdrop, type BackdropModel } from '../segment/backdrop-model.js';
 import { refineSurface, surfaceFromModel } from '../segment/backdrop-surface.js';
 import { labelComponents } from '../segment/components.js';
 import { measureEvidence, type Evidence } from '../segment/evidence.js';
@@ -50,14 +50,21 @@ const WORKING_PIXELS = 400_000;
 export interface BackdropContext {
   wi: WorkingImage;
   /** Null when the border is not a uniform backdrop (not a studio shot). */
-  backdrop: { ev: Evidence; tex: Float32Array; texFloor: number; devFloor: number } | null;
+  backdrop: {
+    ev: Evidence;
+    tex: Float32Array;
+    texFloor: number;
+    devFloor: number;
+    /** ΔE to the right or lower neighbour, the larger (computed here when not given). */
+    grad?: Float32Array;
+  } | null;
 }
 
 /** Working image and backdrop evidence of a photo (the gate's own, when the segmenter gave none). */
 function backdropContext(rgb: Uint8Array, width: number, height: number, productHint?: (wi: WorkingImage) => Uint8Array): BackdropContext {
   const wi = makeWorkingImage(rgb, width, height, workingFactor(width, height, WORKING_PIXELS));
   const { width: w, height: h } = wi;
-  let model;
+  let model: BackdropModel;
   try {
     model = estimateBackdrop(wi.rgb, w, h);
   } catch {
@@ -133,7 +140,7 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   signals.studio = true;
   const { ev, tex, texFloor, devFloor } = ctx.backdrop;
   const near = dilate(mask, w, h, margin(wi));
-  const grad = gradient(wi);
+  const grad = ctx.backdrop.grad ?? gradient(wi);
   const strong = Math.max(4, 10 * ev.noise);
   const weak = Math.max(1.2, 3 * ev.noise);
 
@@ -208,18 +215,21 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
 
 /** Alpha (every `stride`-th byte from `offset`) box-averaged per working cell, cut at 128. */
 export function downsampleAlpha(alpha: Uint8Array, W: number, H: number, f: number, w: number, h: number, stride = 1, offset = 0): Uint8Array {
-  const sum = new Float64Array(w * h);
-  const cnt = new Float64Array(w * h);
-  for (let Y = 0; Y < H; Y++) {
-    const row = ((Y / f) | 0) * w;
-    for (let X = 0; X < W; X++) {
-      const c = row + ((X / f) | 0);
-      sum[c] = sum[c]! + alpha[(Y * W + X) * stride + offset]!;
-      cnt[c] = cnt[c]! + 1;
-    }
-  }
+  // Integer sums per row of cells (exact); the cell of each column is looked up, not divided per pixel.
+  const cellOf = new Int32Array(W);
+  for (let X = 0; X < W; X++) cellOf[X] = (X / f) | 0;
+  const sum = new Uint32Array(w);
   const out = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) out[i] = sum[i]! >= 128 * cnt[i]! ? 1 : 0;
+  for (let cy = 0; cy < h; cy++) {
+    sum.fill(0);
+    const Y0 = cy * f, Y1 = Math.min(H, Y0 + f);
+    for (let Y = Y0; Y < Y1; Y++) {
+      let p = Y * W * stride + offset;
+      for (let X = 0; X < W; X++, p += stride) { const c = cellOf[X]!; sum[c] = sum[c]! + alpha[p]!; }
+    }
+    const rows = Y1 - Y0, o = cy * w;
+    for (let cx = 0; cx < w; cx++) out[o + cx] = sum[cx]! >= 128 * rows * (Math.min(W, (cx + 1) * f) - cx * f) ? 1 : 0;
+  }
   return out;
 }
 

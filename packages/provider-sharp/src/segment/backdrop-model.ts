@@ -64,7 +64,11 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
   // Perimeter order (clockwise): top L→R, right T→B, bottom R→L, left B→T — neighbours are adjacent.
   const segs: Segment[] = [];
   const measure = (x0: number, x1: number, y0: number, y1: number): Segment => {
-    const ch: number[][] = [[], [], [], [], [], []];
+    // Typed arrays and their native numeric sort: this runs on every border pixel of every photo.
+    const count = (x1 - x0) * (y1 - y0);
+    const ch: Float64Array[] = [];
+    for (let c = 0; c < CH; c++) ch.push(new Float64Array(count));
+    let k = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const i = (y * width + x) * 3;
@@ -72,26 +76,27 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
         const g = rgb[i + 1]!;
         const b = rgb[i + 2]!;
         rgbToLab(r, g, b, lab);
-        ch[0]!.push(lab[0]!);
-        ch[1]!.push(lab[1]!);
-        ch[2]!.push(lab[2]!);
-        ch[3]!.push(r);
-        ch[4]!.push(g);
-        ch[5]!.push(b);
+        ch[0]![k] = lab[0]!;
+        ch[1]![k] = lab[1]!;
+        ch[2]![k] = lab[2]!;
+        ch[3]![k] = r;
+        ch[4]![k] = g;
+        ch[5]![k] = b;
+        k++;
       }
     }
     const value = new Float64Array(CH);
-    for (let c = 0; c < CH; c++) value[c] = median(ch[c]!);
-    const dist: number[] = [];
+    for (let c = 0; c < CH; c++) value[c] = Float64Array.from(ch[c]!).sort()[count >> 1] ?? 0;
+    const dist = new Float64Array(count);
     let clean = 0;
-    for (let i = 0; i < ch[0]!.length; i++) {
+    for (let i = 0; i < count; i++) {
       const d = deltaE(ch[0]![i]!, ch[1]![i]!, ch[2]![i]!, value[0]!, value[1]!, value[2]!);
-      dist.push(d);
+      dist[i] = d;
       if (d <= opts.cleanDeltaE) clean++;
     }
-    dist.sort((x, y) => x - y);
-    const noise90 = dist[Math.floor(dist.length * 0.9)] ?? 0;
-    return { value, good: clean >= opts.cleanShare * Math.max(1, dist.length), noise90 };
+    dist.sort();
+    const noise90 = dist[Math.floor(count * 0.9)] ?? 0;
+    return { value, good: clean >= opts.cleanShare * Math.max(1, count), noise90 };
   };
   const span = (len: number, k: number): [number, number] => [Math.floor((k * len) / K), Math.floor(((k + 1) * len) / K)];
   for (let k = 0; k < K; k++) { const [a, b] = span(width, k); segs.push(measure(a, b, 0, band)); }
@@ -168,23 +173,6 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
   }
   const noise = median(segs.filter((s) => s.good).map((s) => s.noise90));
   return { width, height, top, bottom, left, right, corners, noise, median: ref };
-}
-
-/**
- * Fills `out` (width × CH) with the backdrop model for row y (Coons patch), channels [c0, c1).
- */
-export function backdropRow(m: BackdropModel, y: number, out: Float64Array, c0 = 0, c1 = CH): void {
-  const { width, height, top, bottom, left, right, corners } = m;
-  const v = height > 1 ? y / (height - 1) : 0;
-  for (let x = 0; x < width; x++) {
-    const u = width > 1 ? x / (width - 1) : 0;
-    for (let c = c0; c < c1; c++) {
-      const ruled = (1 - v) * top[x * CH + c]! + v * bottom[x * CH + c]! + (1 - u) * left[y * CH + c]! + u * right[y * CH + c]!;
-      const bilinear =
-        (1 - u) * (1 - v) * corners[c]! + u * (1 - v) * corners[CH + c]! + (1 - u) * v * corners[2 * CH + c]! + u * v * corners[3 * CH + c]!;
-      out[x * CH + c] = ruled - bilinear;
-    }
-  }
 }
 
 export const BACKDROP_CHANNELS = CH;

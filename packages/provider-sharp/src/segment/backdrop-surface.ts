@@ -5,7 +5,7 @@
  * polynomial surface fitted (robustly, per Lab channel) to the pixels already known to be backdrop.
  */
 import type { BackdropModel } from './backdrop-model.js';
-import { BACKDROP_CHANNELS, backdropRow } from './backdrop-model.js';
+import { BACKDROP_CHANNELS } from './backdrop-model.js';
 
 export interface BackdropSurface {
   L: Float32Array;
@@ -14,17 +14,29 @@ export interface BackdropSurface {
 }
 
 export function surfaceFromModel(model: BackdropModel): BackdropSurface {
-  const { width: w, height: h } = model;
-  const L = new Float32Array(w * h), A = new Float32Array(w * h), B = new Float32Array(w * h);
-  const row = new Float64Array(w * BACKDROP_CHANNELS);
-  for (let y = 0; y < h; y++) {
-    backdropRow(model, y, row, 0, 3);
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x, q = x * BACKDROP_CHANNELS;
-      L[i] = row[q]!; A[i] = row[q + 1]!; B[i] = row[q + 2]!;
+  const { width: w, height: h, top, bottom, left, right, corners } = model;
+  const CH = BACKDROP_CHANNELS;
+  const planes = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
+  // Coons patch: the ruled surfaces between opposite sides minus the bilinear patch of the corners.
+  const us = new Float64Array(w);
+  for (let x = 0; x < w; x++) us[x] = w > 1 ? x / (w - 1) : 0;
+  for (let c = 0; c < 3; c++) {
+    const out = planes[c]!;
+    const c0 = corners[c]!, c1 = corners[CH + c]!, c2 = corners[2 * CH + c]!, c3 = corners[3 * CH + c]!;
+    for (let y = 0; y < h; y++) {
+      const v = h > 1 ? y / (h - 1) : 0;
+      const v1 = 1 - v;
+      const ly = left[y * CH + c]!, ry = right[y * CH + c]!;
+      const o = y * w;
+      for (let x = 0; x < w; x++) {
+        const u = us[x]!, u1 = 1 - u;
+        const ruled = v1 * top[x * CH + c]! + v * bottom[x * CH + c]! + u1 * ly + u * ry;
+        const bilinear = u1 * v1 * c0 + u * v1 * c1 + u1 * v * c2 + u * v * c3;
+        out[o + x] = ruled - bilinear;
+      }
     }
   }
-  return { L, A, B };
+  return { L: planes[0]!, A: planes[1]!, B: planes[2]! };
 }
 
 const DEGREE = 3;

@@ -15,26 +15,35 @@ export interface StepCosts {
   S: Float32Array;
   SE: Float32Array;
   SW: Float32Array;
+  /** The raw colour step (ΔE) to the right or lower neighbour, the larger: the quality checks' image gradient. */
+  grad: Float32Array;
 }
 
+type Lab = { width: number; height: number; L: Float32Array; A: Float32Array; B: Float32Array };
+
 /** Step costs: the colour difference (ΔE) above `floor` (noise), times `weight`. Computed once per photo. */
-export function stepCosts(img: { width: number; height: number; L: Float32Array; A: Float32Array; B: Float32Array }, floor: number, weight: number): StepCosts {
-  const one = (dx: number, dy: number): Float32Array => {
-    const { width: w, height: h, L, A, B } = img;
-    const out = new Float32Array(w * h);
-    const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
-    const off = dy * w + dx;
-    for (let y = 0; y < h - dy; y++) {
-      for (let x = x0; x < x1; x++) {
-        const i = y * w + x, j = i + off;
-        const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
-        const e = Math.sqrt(dl * dl + da * da + db * db) - floor;
-        out[i] = e > 0 ? e * weight : 0;
-      }
+export function stepCosts(img: Lab, floor: number, weight: number): StepCosts {
+  const grad = new Float32Array(img.width * img.height);
+  return { E: stepCost(img, 1, 0, floor, weight, grad), S: stepCost(img, 0, 1, floor, weight, grad), SE: stepCost(img, 1, 1, floor, weight, null), SW: stepCost(img, -1, 1, floor, weight, null), grad };
+}
+
+/** One direction's step costs; `grad` (if given) is raised to the raw ΔE. */
+function stepCost(img: Lab, dx: number, dy: number, floor: number, weight: number, grad: Float32Array | null): Float32Array {
+  const { width: w, height: h, L, A, B } = img;
+  const out = new Float32Array(w * h);
+  const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
+  const off = dy * w + dx;
+  for (let y = 0; y < h - dy; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * w + x, j = i + off;
+      const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
+      const d = Math.sqrt(dl * dl + da * da + db * db);
+      if (grad && d > grad[i]!) grad[i] = d;
+      const e = d - floor;
+      out[i] = e > 0 ? e * weight : 0;
     }
-    return out;
-  };
-  return { E: one(1, 0), S: one(0, 1), SE: one(1, 1), SW: one(-1, 1) };
+  }
+  return out;
 }
 
 export interface GeodesicCosts {
@@ -64,27 +73,26 @@ export function freeFromBorder(width: number, height: number, steps: StepCosts, 
   const seen = new Uint8Array(n);
   const queue = new Int32Array(n);
   let head = 0, tail = 0;
-  const visit = (j: number, step: number): void => {
-    if (!seen[j] && step === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
-  };
   for (let i = 0; i < n; i++) {
     const x = i % w;
     if ((i < w || i >= n - w || x === 0 || x === w - 1) && land[i] === 0) { seen[i] = 1; queue[tail++] = i; }
   }
+  // Breadth-first, neighbours inlined (a visit closure costs a call per neighbour on a hot path).
   while (head < tail) {
     const i = queue[head++]!;
-    const x = i % w;
-    if (x < w - 1) visit(i + 1, E[i]!);
-    if (x > 0) visit(i - 1, E[i - 1]!);
-    if (i < n - w) {
-      visit(i + w, S[i]!);
-      if (x < w - 1) visit(i + w + 1, SE[i]!);
-      if (x > 0) visit(i + w - 1, SW[i]!);
+    const y = (i / w) | 0, x = i - y * w;
+    let j: number;
+    if (x < w - 1) { j = i + 1; if (!seen[j] && E[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+    if (x > 0) { j = i - 1; if (!seen[j] && E[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+    if (y < h - 1) {
+      j = i + w; if (!seen[j] && S[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
+      if (x < w - 1) { j = i + w + 1; if (!seen[j] && SE[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+      if (x > 0) { j = i + w - 1; if (!seen[j] && SW[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
     }
-    if (i >= w) {
-      visit(i - w, S[i - w]!);
-      if (x > 0) visit(i - w - 1, SE[i - w - 1]!);
-      if (x < w - 1) visit(i - w + 1, SW[i - w + 1]!);
+    if (y > 0) {
+      j = i - w; if (!seen[j] && S[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
+      if (x > 0) { j = i - w - 1; if (!seen[j] && SE[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+      if (x < w - 1) { j = i - w + 1; if (!seen[j] && SW[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
     }
   }
   return seen;

@@ -23,6 +23,8 @@ export interface HoleOptions {
   devFloor: number;
   /** Colour step (ΔE between neighbours) that counts as the product's edge on a hole's rim. */
   edgeStep: number;
+  /** `ev.dev` averaged over 3×3 (the segmenter has it already). */
+  devNear: Float32Array;
 }
 
 export interface HoleResult {
@@ -42,14 +44,7 @@ const RIM_REACH = 4;
 export function findHoles(mask: Uint8Array, img: WorkingImage, surface: BackdropSurface, ev: Evidence, tex: Float32Array, o: HoleOptions): HoleResult {
   const { width: w, height: h, L, A, B } = img;
   const m = w * h;
-  // Raw colour distance to the backdrop surface (no shadow allowance), averaged over 3×3 against JPEG noise.
-  const raw = new Float32Array(m);
-  for (let i = 0; i < m; i++) {
-    const dl = L[i]! - surface.L[i]!, da = A[i]! - surface.A[i]!, db = B[i]! - surface.B[i]!;
-    raw[i] = Math.sqrt(dl * dl + da * da + db * db);
-  }
-  const nearRaw = boxMean(raw, w, h, 1);
-  const nearDev = boxMean(ev.dev, w, h, 1);
+  const nearDev = o.devNear;
   let cand: Uint8Array = new Uint8Array(m);
   for (let i = 0; i < m; i++) cand[i] = mask[i] && nearDev[i]! <= 2 * o.devFloor && tex[i]! <= 1.5 * o.texFloor ? 1 : 0;
   // Close pinholes (noise) so a region's rim is its real border, not speckle inside it.
@@ -67,6 +62,13 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   let possible = 0;
   for (let c = 1; c <= comp.count; c++) if (comp.areas[c]! >= minArea && !comp.touchesBorder[c] && !touchesOutside[c]) possible++;
   if (!possible) return { holes: 0, area: 0 };
+  // Raw colour distance to the backdrop surface (no shadow allowance), averaged over 3×3 against JPEG noise.
+  const raw = new Float32Array(m);
+  for (let i = 0; i < m; i++) {
+    const dl = L[i]! - surface.L[i]!, da = A[i]! - surface.A[i]!, db = B[i]! - surface.B[i]!;
+    raw[i] = Math.sqrt(dl * dl + da * da + db * db);
+  }
+  const nearRaw = boxMean(raw, w, h, 1);
   const nb = new Int32Array(4);
   // Islands inside a region (a JPEG block off by a little) are not its rim: an island is a non-candidate
   // part that touches exactly one region and not the frame.

@@ -134,7 +134,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
 
   const maskW = new Uint8Array(m);
   for (let i = 0; i < m; i++) maskW[i] = D[i]! > opts.threshold ? 1 : 0;
-  const holeResult = findHoles(maskW, wi, surface, ev, tex, { texFloor, devFloor, edgeStep: 3 * stepFloor });
+  const holeResult = findHoles(maskW, wi, surface, ev, tex, { texFloor, devFloor, edgeStep: 3 * stepFloor, devNear });
   const holes = holeResult.holes;
   const tDecide = performance.now();
 
@@ -162,7 +162,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
     if (D[i]! < 2 * opts.threshold) close++;
   }
   const finalMask = downsampleAlpha(rgba, width, height, factor, w, h, 4, 3);
-  const signals = measureSignals({ wi, backdrop: { ev, tex, texFloor, devFloor } }, finalMask);
+  const signals = measureSignals({ wi, backdrop: { ev, tex, texFloor, devFloor, grad: steps.grad } }, finalMask);
   const quality = scoreSignals(signals, {
     ambiguousOutline: edge.byMask / Math.max(1, edge.byMask + edge.byColour),
     ambiguousArea: close / Math.max(1, product),

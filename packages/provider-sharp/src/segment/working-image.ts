@@ -28,8 +28,8 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const m = w * h;
-  const sum = new Float64Array(m * 3);
-  const cnt = new Uint16Array(w);
+  // Integer sums (exact, as the float sums were) of one row of cells at a time.
+  const sum = new Uint32Array(w * 3);
   const out = new Uint8Array(m * 3);
   const L = new Float32Array(m), A = new Float32Array(m), B = new Float32Array(m);
   const lab = new Float64Array(3);
@@ -38,22 +38,25 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
   for (let wy = 0; wy < h; wy++) {
     const y0 = wy * factor, y1 = Math.min(height, y0 + factor);
     const row = wy * w;
-    for (let y = y0; y < y1; y++) {
-      let p = y * width * 3;
-      for (let x = 0; x < width; x++) {
-        const k = row * 3 + cellOf[x]!;
-        sum[k] = sum[k]! + rgb[p]!;
-        sum[k + 1] = sum[k + 1]! + rgb[p + 1]!;
-        sum[k + 2] = sum[k + 2]! + rgb[p + 2]!;
-        p += 3;
+    sum.fill(0);
+    if (factor === 1) sum.set(rgb.subarray(y0 * width * 3, (y0 + 1) * width * 3));
+    else {
+      for (let y = y0; y < y1; y++) {
+        let p = y * width * 3;
+        for (let x = 0; x < width; x++) {
+          const k = cellOf[x]!;
+          sum[k] = sum[k]! + rgb[p]!;
+          sum[k + 1] = sum[k + 1]! + rgb[p + 1]!;
+          sum[k + 2] = sum[k + 2]! + rgb[p + 2]!;
+          p += 3;
+        }
       }
     }
     const rows = y1 - y0;
-    for (let wx = 0; wx < w; wx++) cnt[wx] = rows * (Math.min(width, (wx + 1) * factor) - wx * factor);
     for (let wx = 0; wx < w; wx++) {
       const i = row + wx;
-      const c = cnt[wx]!;
-      const r = sum[i * 3]! / c, g = sum[i * 3 + 1]! / c, b = sum[i * 3 + 2]! / c;
+      const c = rows * (Math.min(width, (wx + 1) * factor) - wx * factor);
+      const r = sum[wx * 3]! / c, g = sum[wx * 3 + 1]! / c, b = sum[wx * 3 + 2]! / c;
       out[i * 3] = Math.round(r);
       out[i * 3 + 1] = Math.round(g);
       out[i * 3 + 2] = Math.round(b);
