@@ -9,7 +9,7 @@
  */
 import { estimateBackdrop, type BackdropModel } from '../segment/backdrop-model.js';
 import { refineSurface, surfaceFromModel } from '../segment/backdrop-surface.js';
-import { labelComponents } from '../segment/components.js';
+import { componentStats } from '../segment/components.js';
 import { measureEvidence, type Evidence } from '../segment/evidence.js';
 import { DEFAULT_MAX_SHADOW } from '../segment/options.js';
 import { borderLevel, textureMap } from '../segment/texture.js';
@@ -114,8 +114,8 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   if (area === 0) return signals;
 
   // Parts and stray fragments.
-  const comp = labelComponents(mask, w, h, 1);
-  const sizes = Array.from(comp.areas.subarray(1)).sort((a, b) => b - a);
+  const comp = componentStats(mask, w, h, 1);
+  const sizes = Array.from(comp.areas).sort((a, b) => b - a);
   signals.parts = sizes.filter((s) => s >= m * 0.001).length;
   signals.strayShare = (area - (sizes[0] ?? 0) - (sizes[1] ?? 0)) / area;
 
@@ -147,11 +147,13 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   let edgesOut = 0, colourOut = 0;
   let sx0 = w, sy0 = h, sx1 = -1, sy1 = -1;
   let mx0 = w, my0 = h, mx1 = -1, my1 = -1;
+  for (let c = 0; c < comp.count; c++) {
+    mx0 = Math.min(mx0, comp.x0[c]!); my0 = Math.min(my0, comp.y0[c]!); mx1 = Math.max(mx1, comp.x1[c]!); my1 = Math.max(my1, comp.y1[c]!);
+  }
   const salient = new Uint8Array(m);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      if (mask[i]) { if (x < mx0) mx0 = x; if (x > mx1) mx1 = x; if (y < my0) my0 = y; if (y > my1) my1 = y; }
       const unlike = ev.dev[i]! > 3 * devFloor || grad[i]! > strong;
       if (unlike) salient[i] = 1;
       if (!near[i]) {
@@ -161,13 +163,11 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
     }
   }
   // Salient box: of salient parts larger than specks (noise, dust).
-  const sal = labelComponents(salient, w, h, 1);
+  const sal = componentStats(salient, w, h, 1);
   const minSal = Math.max(4, m * 0.0002);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const c = sal.labels[y * w + x]!;
-      if (c && sal.areas[c]! >= minSal) { if (x < sx0) sx0 = x; if (x > sx1) sx1 = x; if (y < sy0) sy0 = y; if (y > sy1) sy1 = y; }
-    }
+  for (let c = 0; c < sal.count; c++) {
+    if (sal.areas[c]! < minSal) continue;
+    sx0 = Math.min(sx0, sal.x0[c]!); sy0 = Math.min(sy0, sal.y0[c]!); sx1 = Math.max(sx1, sal.x1[c]!); sy1 = Math.max(sy1, sal.y1[c]!);
   }
   signals.edgesOutside = edgesOut / Math.max(1, perimeter);
   signals.colourOutside = colourOut / area;
@@ -204,10 +204,12 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   signals.unsupported = unsupported / Math.max(1, perimeter);
 
   // Shadow inside: product pixels that are shadow-like, reachable from an unsupported outline within 8 px.
-  const reach = dilate(unsupportedMap, w, h, 8);
   let shadowLike = 0;
-  for (let i = 0; i < m; i++) {
-    if (mask[i] && reach[i] && shadowy(i)) shadowLike++;
+  if (unsupported) {
+    const reach = dilate(unsupportedMap, w, h, 8);
+    for (let i = 0; i < m; i++) {
+      if (mask[i] && reach[i] && shadowy(i)) shadowLike++;
+    }
   }
   signals.shadowInside = shadowLike / area;
   return signals;

@@ -100,12 +100,14 @@ export function refineSurface(surface: BackdropSurface, img: { width: number; he
   const { width: w, height: h } = img;
   const stride = Math.max(1, Math.round(Math.sqrt((w * h) / 12_000))); // ~12 000 samples are plenty for 10 coefficients
   const su = 2 / Math.max(1, w - 1), sv = 2 / Math.max(1, h - 1);
-  const idx: number[] = [];
-  for (let y = 0; y < h; y += stride) for (let x = 0; x < w; x += stride) if (use[y * w + x]) idx.push(y * w + x);
-  if (idx.length < TERMS * 20) return;
+  const all = new Int32Array(Math.ceil(w / stride) * Math.ceil(h / stride));
+  let count = 0;
+  for (let y = 0; y < h; y += stride) for (let x = 0; x < w; x += stride) if (use[y * w + x]) all[count++] = y * w + x;
+  if (count < TERMS * 20) return;
+  const idx = all.subarray(0, count);
   const mono = new Float64Array(idx.length * TERMS);
   const one = new Float64Array(TERMS);
-  idx.forEach((i, s) => { monomials((i % w) * su - 1, ((i / w) | 0) * sv - 1, one); mono.set(one, s * TERMS); });
+  for (let s = 0; s < idx.length; s++) { const i = idx[s]!; monomials((i % w) * su - 1, ((i / w) | 0) * sv - 1, one); mono.set(one, s * TERMS); }
   const channels: Array<[Float32Array, Float32Array]> = [[img.L, surface.L], [img.A, surface.A], [img.B, surface.B]];
   const res = new Float64Array(idx.length);
   const err = new Float64Array(idx.length);
@@ -125,7 +127,7 @@ export function refineSurface(surface: BackdropSurface, img: { width: number; he
     const mono2 = new Float64Array(idx.length * TERMS), res2 = new Float64Array(idx.length);
     for (let s = 0; s < idx.length; s++) {
       if (err[s]! > limit) continue;
-      mono2.set(mono.subarray(s * TERMS, (s + 1) * TERMS), k * TERMS);
+      for (let a = 0; a < TERMS; a++) mono2[k * TERMS + a] = mono[s * TERMS + a]!;
       res2[k++] = res[s]!;
     }
     if (k >= TERMS * 20) coef = fit(mono2, res2, k) ?? coef;

@@ -21,7 +21,8 @@ export interface Evidence {
   noise: number;
 }
 
-export function measureEvidence(img: WorkingImage, surface: BackdropSurface, maxShadow: number): Evidence {
+/** `noise`: the image's own noise if already measured (it does not depend on the surface). */
+export function measureEvidence(img: WorkingImage, surface: BackdropSurface, maxShadow: number, noise = borderNoise(img)): Evidence {
   const { L, A, B } = img;
   const n = img.width * img.height;
   const dev = new Float32Array(n);
@@ -35,11 +36,11 @@ export function measureEvidence(img: WorkingImage, surface: BackdropSurface, max
     let deep = 0;
     if (s < sMin) { deep = (sMin - s) * (lm + 16); s = sMin; }
     const da = A[i]! - surface.A[i]! * s, db = B[i]! - surface.B[i]! * s;
-    const lighter = dl > 0 ? dl : 0;
+    const lighter = Math.max(0, dl);
     dev[i] = Math.sqrt(da * da + db * db + lighter * lighter + deep * deep);
     darker[i] = dl < 0 ? -dl : 0;
   }
-  return { dev, darker, Lm: surface.L, noise: borderNoise(img) };
+  return { dev, darker, Lm: surface.L, noise };
 }
 
 /** Median ΔE between horizontal neighbours along the frame (a 4-pixel band): noise, not texture. */

@@ -52,6 +52,9 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   for (let i = 0; i < m; i++) if (!mask[i]) cand[i] = 0;
   const comp = labelComponents(cand, w, h, 1);
   const minArea = minAreaOf(m);
+  let enclosed = false;
+  for (let c = 1; c <= comp.count && !enclosed; c++) if (comp.areas[c]! >= minArea && !comp.touchesBorder[c]) enclosed = true;
+  if (!enclosed) return { holes: 0, area: 0 };
   // The backdrop outside the product (non-product parts touching the frame), widened by the gap.
   const bg = labelComponents(mask, w, h, 0);
   const outside = new Uint8Array(m);

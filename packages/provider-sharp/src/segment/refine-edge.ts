@@ -33,13 +33,16 @@ export interface RefineResult {
   /** Band pixels (full resolution) decided by colour / by the working mask. */
   byColour: number;
   byMask: number;
+  /** Pixels with alpha ≥ 128. */
+  foreground: number;
 }
 
-/** Summed-area table of `value(i)` over cells where `use[i]`, plus the count table. */
-function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Float64Array; c: Float64Array } {
+/** Summed-area table of the working RGB over the cells where `use` is set, plus the count table. */
+function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Int32Array; c: Int32Array } {
+  // Integers: exact, and half the memory of doubles (the tables are written and read once each).
   const W1 = w + 1;
-  const s = new Float64Array(W1 * (h + 1) * 3);
-  const c = new Float64Array(W1 * (h + 1));
+  const s = new Int32Array(W1 * (h + 1) * 3);
+  const c = new Int32Array(W1 * (h + 1));
   for (let y = 0; y < h; y++) {
     let r = 0, g = 0, b = 0, k = 0;
     for (let x = 0; x < w; x++) {
@@ -67,44 +70,53 @@ export function refineEdge(inp: RefineInput): RefineResult {
     }
   }
   const band = dilate(edge, w, h, R);
-  const inner = new Uint8Array(m), outer = new Uint8Array(m), bandFg = new Uint8Array(m);
-  for (let i = 0; i < m; i++) {
-    if (band[i]) { if (mask[i]) bandFg[i] = 1; } else if (mask[i]) inner[i] = 1; else outer[i] = 1;
-  }
-  const F = sat(w, h, inner, workRgb), B = sat(w, h, outer, workRgb), Fb = sat(w, h, bandFg, workRgb);
+  const inner = new Uint8Array(m), outer = new Uint8Array(m);
+  for (let i = 0; i < m; i++) if (!band[i]) { if (mask[i]) inner[i] = 1; else outer[i] = 1; }
+  const F = sat(w, h, inner, workRgb), B = sat(w, h, outer, workRgb);
   const win = 2 * R + 2; // reaches past the band on both sides of the outline
   const W1 = w + 1;
-  // Per band cell: local F and B (RGB), or -1 when unknown.
-  const cellF = new Float32Array(m * 3).fill(-1), cellB = new Float32Array(m * 3).fill(-1);
-  const boxSum = (t: { s: Float64Array; c: Float64Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
+  // Per band cell: local F and B (RGB), or -1 when unknown (only band cells are written and read).
+  const cellF = new Float32Array(m * 3), cellB = new Float32Array(m * 3);
+  const boxSum = (t: { s: Int32Array; c: Int32Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
     const a = y0 * W1 + x0, b = y0 * W1 + x1 + 1, c = (y1 + 1) * W1 + x0, d = (y1 + 1) * W1 + x1 + 1;
-    const k = t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!;
-    if (k <= 0) return false;
-    for (let ch = 0; ch < 3; ch++) out[o + ch] = (t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) / k;
+    // `| 0`: a table may wrap past 2³¹ on a huge working image; a window's sum never does, and modular arithmetic recovers it.
+    const k = (t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!) | 0;
+    if (k <= 0) { out[o] = -1; out[o + 1] = -1; out[o + 2] = -1; return false; }
+    for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
     return true;
   };
+  const thin: number[] = [];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!band[i]) continue;
       const x0 = Math.max(0, x - win), x1 = Math.min(w - 1, x + win), y0 = Math.max(0, y - win), y1 = Math.min(h - 1, y + win);
-      // Thin parts have no interior: fall back to the band's own product cells.
-      if (!boxSum(F, x0, y0, x1, y1, cellF, i * 3)) boxSum(Fb, x0, y0, x1, y1, cellF, i * 3);
+      if (!boxSum(F, x0, y0, x1, y1, cellF, i * 3)) thin.push(i);
       boxSum(B, x0, y0, x1, y1, cellB, i * 3);
+    }
+  }
+  if (thin.length) {
+    // Thin parts have no interior: fall back to the band's own product cells.
+    const bandFg = new Uint8Array(m);
+    for (let i = 0; i < m; i++) if (band[i] && mask[i]) bandFg[i] = 1;
+    const Fb = sat(w, h, bandFg, workRgb);
+    for (const i of thin) {
+      const x = i % w, y = (i / w) | 0;
+      boxSum(Fb, Math.max(0, x - win), Math.max(0, y - win), Math.min(w - 1, x + win), Math.min(h - 1, y + win), cellF, i * 3);
     }
   }
 
   const rgba = new Uint8Array(W * H * 4);
   // Colour first (one tight pass), then alpha cell run by cell run.
   for (let p = 0, o = 0; p < W * H * 3; p += 3, o += 4) { rgba[o] = rgb[p]!; rgba[o + 1] = rgb[p + 1]!; rgba[o + 2] = rgb[p + 2]!; }
-  let byColour = 0, byMask = 0;
+  let byColour = 0, byMask = 0, foreground = 0;
   for (let Y = 0; Y < H; Y++) {
     const cy = Math.min(h - 1, (Y / f) | 0);
     for (let cx = 0; cx < w; cx++) {
       const ci = cy * w + cx;
       const X0 = cx * f, X1 = Math.min(W, X0 + f);
       if (!band[ci]) {
-        if (mask[ci]) for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255;
+        if (mask[ci]) { foreground += X1 - X0; for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255; }
         continue;
       }
       const q = ci * 3;
@@ -115,21 +127,26 @@ export function refineEdge(inp: RefineInput): RefineResult {
       for (let X = X0; X < X1; X++) {
         const o = (Y * W + X) * 4;
         if (!measurable) {
-          rgba[o + 3] = bilinear(mask, w, h, f, X, Y) >= 0.5 ? 255 : 0;
+          const on = bilinear(mask, w, h, f, X, Y) >= 0.5;
+          rgba[o + 3] = on ? 255 : 0;
+          if (on) foreground++;
           byMask++;
           continue;
         }
         const cr = rgba[o]!, cg = rgba[o + 1]!, cb = rgba[o + 2]!;
         let alpha = ((cr - br) * dr + (cg - bg) * dg + (cb - bb) * db) / den;
+        // biome-ignore lint/complexity/useMathMinMax: the ternary clamp measured ~15 % faster for the whole function here
         alpha = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
         byColour++;
         if (alpha < 0.3) { rgba[o] = clamp(fr); rgba[o + 1] = clamp(fg); rgba[o + 2] = clamp(fb); }
         else if (alpha < 0.999) { rgba[o] = clamp(br + (cr - br) / alpha); rgba[o + 1] = clamp(bg + (cg - bg) / alpha); rgba[o + 2] = clamp(bb + (cb - bb) / alpha); }
-        rgba[o + 3] = Math.round(alpha * 255);
+        const a = Math.round(alpha * 255);
+        rgba[o + 3] = a;
+        if (a >= 128) foreground++;
       }
     }
   }
-  return { rgba, byColour, byMask };
+  return { rgba, byColour, byMask, foreground };
 }
 
 /** The working mask interpolated at full-resolution pixel (X, Y) (cell centres at (i + ½)·f). */

@@ -117,7 +117,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
     for (let i = 0; i < m; i++) {
       const d = devNear[i]! - devFloor;
       const x = tex[i]! - texCost;
-      land[i] = (d > 0 ? d : 0) + (x > 0 ? x * t.textureWeight : 0);
+      land[i] = Math.max(0, d) + (x > 0 ? x * t.textureWeight : 0);
     }
   };
   landCosts();
@@ -126,7 +126,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const sure = freeFromBorder(w, h, steps, land);
   for (let i = 0; i < m; i++) if (ev.darker[i]! >= devFloor) sure[i] = 0;
   refineSurface(surface, wi, sure);
-  ev = measureEvidence(wi, surface, opts.maxShadow);
+  ev = measureEvidence(wi, surface, opts.maxShadow, noise);
   devNear = boxMean(ev.dev, w, h, 1);
   landCosts();
   const D = geodesicFromBorder({ width: w, height: h, steps, land, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold });
@@ -143,9 +143,7 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
 
   const edge = refineEdge({ rgb, width, height, mask: maskW, w, h, factor, workRgb: wi.rgb, minSeparation2: 150, bandCells: Math.max(t.bandCells, Math.ceil((opts.edgeRadius ?? 0) / factor)) });
   const rgba = edge.rgba;
-  let foreground = 0;
-  for (let i = 0; i < n; i++) if (rgba[i * 4 + 3]! >= 128) foreground++;
-  const coverage = foreground / n;
+  const coverage = edge.foreground / n;
   if (coverage < 0.001) throw segmentFailed('no product found: the photo is all backdrop');
   if (coverage > 0.97) throw segmentFailed('no backdrop found around the product; use a hosted AI segmenter for this photo');
   if (img.alpha) {
