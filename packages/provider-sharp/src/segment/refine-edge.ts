@@ -75,8 +75,6 @@ export function refineEdge(inp: RefineInput): RefineResult {
   const F = sat(w, h, inner, workRgb), B = sat(w, h, outer, workRgb);
   const win = 2 * R + 2; // reaches past the band on both sides of the outline
   const W1 = w + 1;
-  // Per band cell: local F and B (RGB), or -1 when unknown (only band cells are written and read).
-  const cellF = new Float32Array(m * 3), cellB = new Float32Array(m * 3);
   const boxSum = (t: { s: Int32Array; c: Int32Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
     const a = y0 * W1 + x0, b = y0 * W1 + x1 + 1, c = (y1 + 1) * W1 + x0, d = (y1 + 1) * W1 + x1 + 1;
     // `| 0`: a table may wrap past 2³¹ on a huge working image; a window's sum never does, and modular arithmetic recovers it.
@@ -85,33 +83,36 @@ export function refineEdge(inp: RefineInput): RefineResult {
     for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
     return true;
   };
-  const thin: number[] = [];
-  for (let y = 0; y < h; y++) {
+  // Local F and B (RGB, or -1 when unknown) of the band cells of one row of cells, computed when the
+  // photo's rows reach it (full-image arrays would be 6 floats per working cell, mostly unused).
+  const cellF = new Float32Array(w * 3), cellB = new Float32Array(w * 3);
+  let Fb: { s: Int32Array; c: Int32Array } | null = null;
+  const fillRow = (y: number): void => {
+    const y0 = Math.max(0, y - win), y1 = Math.min(h - 1, y + win);
     for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!band[i]) continue;
-      const x0 = Math.max(0, x - win), x1 = Math.min(w - 1, x + win), y0 = Math.max(0, y - win), y1 = Math.min(h - 1, y + win);
-      if (!boxSum(F, x0, y0, x1, y1, cellF, i * 3)) thin.push(i);
-      boxSum(B, x0, y0, x1, y1, cellB, i * 3);
+      if (!band[y * w + x]) continue;
+      const x0 = Math.max(0, x - win), x1 = Math.min(w - 1, x + win);
+      if (!boxSum(F, x0, y0, x1, y1, cellF, x * 3)) {
+        // Thin parts have no interior: fall back to the band's own product cells.
+        if (!Fb) {
+          const bandFg = new Uint8Array(m);
+          for (let i = 0; i < m; i++) if (band[i] && mask[i]) bandFg[i] = 1;
+          Fb = sat(w, h, bandFg, workRgb);
+        }
+        boxSum(Fb, x0, y0, x1, y1, cellF, x * 3);
+      }
+      boxSum(B, x0, y0, x1, y1, cellB, x * 3);
     }
-  }
-  if (thin.length) {
-    // Thin parts have no interior: fall back to the band's own product cells.
-    const bandFg = new Uint8Array(m);
-    for (let i = 0; i < m; i++) if (band[i] && mask[i]) bandFg[i] = 1;
-    const Fb = sat(w, h, bandFg, workRgb);
-    for (const i of thin) {
-      const x = i % w, y = (i / w) | 0;
-      boxSum(Fb, Math.max(0, x - win), Math.max(0, y - win), Math.min(w - 1, x + win), Math.min(h - 1, y + win), cellF, i * 3);
-    }
-  }
+  };
 
   const rgba = new Uint8Array(W * H * 4);
   // Colour first (one tight pass), then alpha cell run by cell run.
   for (let p = 0, o = 0; p < W * H * 3; p += 3, o += 4) { rgba[o] = rgb[p]!; rgba[o + 1] = rgb[p + 1]!; rgba[o + 2] = rgb[p + 2]!; }
   let byColour = 0, byMask = 0, foreground = 0;
+  let filledRow = -1;
   for (let Y = 0; Y < H; Y++) {
     const cy = Math.min(h - 1, (Y / f) | 0);
+    if (cy !== filledRow) { fillRow(cy); filledRow = cy; }
     for (let cx = 0; cx < w; cx++) {
       const ci = cy * w + cx;
       const X0 = cx * f, X1 = Math.min(W, X0 + f);
@@ -119,7 +120,7 @@ export function refineEdge(inp: RefineInput): RefineResult {
         if (mask[ci]) { foreground += X1 - X0; for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255; }
         continue;
       }
-      const q = ci * 3;
+      const q = cx * 3;
       const fr = cellF[q]!, fg = cellF[q + 1]!, fb = cellF[q + 2]!, br = cellB[q]!, bg = cellB[q + 1]!, bb = cellB[q + 2]!;
       const dr = fr - br, dg = fg - bg, db = fb - bb;
       const den = dr * dr + dg * dg + db * db;
