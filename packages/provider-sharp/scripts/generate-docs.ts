@@ -20,7 +20,14 @@ await mkdir(outDir, { recursive: true });
 const { segmenter, backgroundGenerator, compositor } = createSharpProviders({ compositor: { derivatives: false } });
 const source = (key: string, bytes: Buffer): ImageSource => ({ key, contentType: 'image/jpeg', bytes: async () => bytes, publicUrl: async () => null });
 const ctx = (sku: string, theme: string): ProviderContext => ({
-  jobId: 'docs', sku, theme, signal: new AbortController().signal, logger: silentLogger, clock: systemClock, previousRef: null, recordRef: async () => {},
+  jobId: 'docs',
+  sku,
+  theme,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+  clock: systemClock,
+  previousRef: null,
+  recordRef: async () => {},
 });
 
 const picks = [
@@ -40,18 +47,32 @@ for (const p of picks) {
     ctx(p.sku, p.theme),
   );
   if (!('backgrounds' in bg)) throw new Error('unexpected pending result');
-  const { outputs } = await compositor.composite({ photo: { sku: p.sku, sha256, theme: p.theme }, cutout: seg.cutout, backgrounds: bg.backgrounds }, { signal: new AbortController().signal, logger: silentLogger });
+  const { outputs } = await compositor.composite(
+    { photo: { sku: p.sku, sha256, theme: p.theme }, cutout: seg.cutout, backgrounds: bg.backgrounds },
+    { signal: new AbortController().signal, logger: silentLogger },
+  );
   const master = outputs.find((o) => o.role === 'master' && o.aspect === p.aspect && o.variant === p.variant)!;
   const small = await sharp(master.bytes).resize({ width: 600 }).jpeg({ quality: 84, mozjpeg: true }).toBuffer();
   const file = join(outDir, `${p.sku}_${p.theme}_${p.aspect}.jpg`);
   await writeFile(file, small);
   // The cutout on a checkerboard shows the mask edges.
   const meta = await sharp(seg.cutout).metadata();
-  const w = meta.width!, h = meta.height!;
+  const w = meta.width!,
+    h = meta.height!;
   const board = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) board.fill(((x >> 5) + (y >> 5)) % 2 ? 204 : 255, (y * w + x) * 3, (y * w + x) * 3 + 3);
-  const checker = await sharp(board, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
-  const cutoutView = await sharp(await sharp(checker).composite([{ input: seg.cutout }]).png().toBuffer()).resize({ width: 300 }).jpeg({ quality: 84, mozjpeg: true }).toBuffer();
+  const checker = await sharp(board, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
+  const cutoutView = await sharp(
+    await sharp(checker)
+      .composite([{ input: seg.cutout }])
+      .png()
+      .toBuffer(),
+  )
+    .resize({ width: 300 })
+    .jpeg({ quality: 84, mozjpeg: true })
+    .toBuffer();
   await writeFile(join(outDir, `${p.sku}_cutout.jpg`), cutoutView);
   const input = await sharp(original).resize({ width: 300 }).jpeg({ quality: 84, mozjpeg: true }).toBuffer();
   await writeFile(join(outDir, `${p.sku}_input.jpg`), input);

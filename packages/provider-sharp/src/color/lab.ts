@@ -12,14 +12,26 @@ for (let i = 0; i < 256; i++) {
   LINEAR[i] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 }
 // X/Xn, Y/Yn, Z/Zn contributions of each channel byte.
-const XR = new Float64Array(256), XG = new Float64Array(256), XB = new Float64Array(256);
-const YR = new Float64Array(256), YG = new Float64Array(256), YB = new Float64Array(256);
-const ZR = new Float64Array(256), ZG = new Float64Array(256), ZB = new Float64Array(256);
+const XR = new Float64Array(256),
+  XG = new Float64Array(256),
+  XB = new Float64Array(256);
+const YR = new Float64Array(256),
+  YG = new Float64Array(256),
+  YB = new Float64Array(256);
+const ZR = new Float64Array(256),
+  ZG = new Float64Array(256),
+  ZB = new Float64Array(256);
 for (let i = 0; i < 256; i++) {
   const l = LINEAR[i]!;
-  XR[i] = (0.4124564 * l) / 0.95047; XG[i] = (0.3575761 * l) / 0.95047; XB[i] = (0.1804375 * l) / 0.95047;
-  YR[i] = 0.2126729 * l; YG[i] = 0.7151522 * l; YB[i] = 0.072175 * l;
-  ZR[i] = (0.0193339 * l) / 1.08883; ZG[i] = (0.119192 * l) / 1.08883; ZB[i] = (0.9503041 * l) / 1.08883;
+  XR[i] = (0.4124564 * l) / 0.95047;
+  XG[i] = (0.3575761 * l) / 0.95047;
+  XB[i] = (0.1804375 * l) / 0.95047;
+  YR[i] = 0.2126729 * l;
+  YG[i] = 0.7151522 * l;
+  YB[i] = 0.072175 * l;
+  ZR[i] = (0.0193339 * l) / 1.08883;
+  ZG[i] = (0.119192 * l) / 1.08883;
+  ZB[i] = (0.9503041 * l) / 1.08883;
 }
 
 const EPS = 216 / 24389;
@@ -51,8 +63,12 @@ export function rgbToLab(r: number, g: number, b: number, out: Float64Array): vo
  * which keeps the extra precision of the average (error < 0.02 ΔE).
  */
 export function rgbToLabF(r: number, g: number, b: number, out: Float64Array): void {
-  const ri = r >= 255 ? 254 : r | 0, gi = g >= 255 ? 254 : g | 0, bi = b >= 255 ? 254 : b | 0;
-  const rt = r - ri, gt = g - gi, bt = b - bi;
+  const ri = r >= 255 ? 254 : r | 0,
+    gi = g >= 255 ? 254 : g | 0,
+    bi = b >= 255 ? 254 : b | 0;
+  const rt = r - ri,
+    gt = g - gi,
+    bt = b - bi;
   // Inline interpolation (no closure: this runs per pixel).
   const x = XR[ri]! + (XR[ri + 1]! - XR[ri]!) * rt + XG[gi]! + (XG[gi + 1]! - XG[gi]!) * gt + XB[bi]! + (XB[bi + 1]! - XB[bi]!) * bt;
   const y = YR[ri]! + (YR[ri + 1]! - YR[ri]!) * rt + YG[gi]! + (YG[gi + 1]! - YG[gi]!) * gt + YB[bi]! + (YB[bi + 1]! - YB[bi]!) * bt;
@@ -65,7 +81,9 @@ export function rgbToLabF(r: number, g: number, b: number, out: Float64Array): v
 
 /** Reference conversion without tables (for tests). */
 export function rgbToLabExact(r: number, g: number, b: number): [number, number, number] {
-  const lr = LINEAR[r]!, lg = LINEAR[g]!, lb = LINEAR[b]!;
+  const lr = LINEAR[r]!,
+    lg = LINEAR[g]!,
+    lb = LINEAR[b]!;
   const fx = exactF((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047);
   const fy = exactF(0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb);
   const fz = exactF((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / 1.08883);

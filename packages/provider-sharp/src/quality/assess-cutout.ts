@@ -40,26 +40,66 @@ function qualityChecks(s: CutoutSignals, extra: SegmenterEvidence = {}): Check[]
     { code: 'no-backdrop', factor: ramp(s.coverage, 0.8, 0.95, 0.2), text: `the product covers ${pct(s.coverage)} of the frame, little backdrop is left` },
     { code: 'fragments', factor: ramp(s.strayShare, 0.02, 0.15, 0.2), text: `${pct(s.strayShare)} of the cutout is scattered over ${s.parts} separate parts` },
     { code: 'many-parts', factor: ramp(s.parts, 3, 8, 0.5), text: `the cutout has ${s.parts} separate parts` },
-    { code: 'touches-frame', factor: ramp(s.touchesFrame, 0.01, 0.1, 0.4), text: `the cutout runs along ${pct(s.touchesFrame)} of the frame's edge (cropped product or not a studio shot)` },
-    { code: 'thin', factor: ramp(s.thickness, 0.12, 0.04, 0.5), text: `the cutout is a thin or ragged shape (thickness ${s.thickness.toFixed(2)}), often a fragment of the product` },
+    {
+      code: 'touches-frame',
+      factor: ramp(s.touchesFrame, 0.01, 0.1, 0.4),
+      text: `the cutout runs along ${pct(s.touchesFrame)} of the frame's edge (cropped product or not a studio shot)`,
+    },
+    {
+      code: 'thin',
+      factor: ramp(s.thickness, 0.12, 0.04, 0.5),
+      text: `the cutout is a thin or ragged shape (thickness ${s.thickness.toFixed(2)}), often a fragment of the product`,
+    },
   ];
   if (s.studio) {
     checks.push(
-      { code: 'edges-outside', factor: ramp(s.edgesOutside, 0.1, 0.3, 0.2), text: `strong edges outside the cutout (${s.edgesOutside.toFixed(2)} per outline pixel): part of the product is probably missing` },
-      { code: 'colour-outside', factor: ramp(s.colourOutside, 0.02, 0.15, 0.2), text: `${pct(s.colourOutside)} (of the cutout's area) of clearly non-backdrop colour left outside the cutout` },
-      { code: 'salient-outside', factor: ramp(s.salientRatio, 1.2, 2, 0.3), text: `what stands out from the backdrop spans ${s.salientRatio.toFixed(1)}× the cutout's box: the cutout is smaller than the product` },
-      { code: 'unsupported-outline', factor: ramp(s.unsupported, 0.1, 0.2, 0.3), text: `${pct(s.unsupported)} of the outline runs through flat colour, not along an edge of the photo` },
-      { code: 'shadow-inside', factor: ramp(s.shadowInside, 0.01, 0.04, 0.4), text: `${pct(s.shadowInside)} of the cutout looks like floor shadow (backdrop hue, darker, smooth)` },
+      {
+        code: 'edges-outside',
+        factor: ramp(s.edgesOutside, 0.1, 0.3, 0.2),
+        text: `strong edges outside the cutout (${s.edgesOutside.toFixed(2)} per outline pixel): part of the product is probably missing`,
+      },
+      {
+        code: 'colour-outside',
+        factor: ramp(s.colourOutside, 0.02, 0.15, 0.2),
+        text: `${pct(s.colourOutside)} (of the cutout's area) of clearly non-backdrop colour left outside the cutout`,
+      },
+      {
+        code: 'salient-outside',
+        factor: ramp(s.salientRatio, 1.2, 2, 0.3),
+        text: `what stands out from the backdrop spans ${s.salientRatio.toFixed(1)}× the cutout's box: the cutout is smaller than the product`,
+      },
+      {
+        code: 'unsupported-outline',
+        factor: ramp(s.unsupported, 0.1, 0.2, 0.3),
+        text: `${pct(s.unsupported)} of the outline runs through flat colour, not along an edge of the photo`,
+      },
+      {
+        code: 'shadow-inside',
+        factor: ramp(s.shadowInside, 0.01, 0.04, 0.4),
+        text: `${pct(s.shadowInside)} of the cutout looks like floor shadow (backdrop hue, darker, smooth)`,
+      },
     );
   }
   if (extra.ambiguousOutline !== undefined) {
-    checks.push({ code: 'ambiguous-outline', factor: ramp(extra.ambiguousOutline, 0.5, 0.95, 0.6), text: `${pct(extra.ambiguousOutline)} of the outline has no colour contrast to the backdrop; the edge there is inferred` });
+    checks.push({
+      code: 'ambiguous-outline',
+      factor: ramp(extra.ambiguousOutline, 0.5, 0.95, 0.6),
+      text: `${pct(extra.ambiguousOutline)} of the outline has no colour contrast to the backdrop; the edge there is inferred`,
+    });
   }
   if (extra.ambiguousArea !== undefined) {
-    checks.push({ code: 'ambiguous-area', factor: ramp(extra.ambiguousArea, 0.05, 0.25, 0.4), text: `${pct(extra.ambiguousArea)} of the cutout was a close call between product and backdrop` });
+    checks.push({
+      code: 'ambiguous-area',
+      factor: ramp(extra.ambiguousArea, 0.05, 0.25, 0.4),
+      text: `${pct(extra.ambiguousArea)} of the cutout was a close call between product and backdrop`,
+    });
   }
   if (extra.holeShare !== undefined) {
-    checks.push({ code: 'mostly-holes', factor: ramp(extra.holeShare, 0.2, 0.4, 0.4), text: `${pct(extra.holeShare)} of the area inside the product's outline was cut out as see-through (a ring or a cable coil — or glass, which this segmenter cannot keep)` });
+    checks.push({
+      code: 'mostly-holes',
+      factor: ramp(extra.holeShare, 0.2, 0.4, 0.4),
+      text: `${pct(extra.holeShare)} of the area inside the product's outline was cut out as see-through (a ring or a cable coil — or glass, which this segmenter cannot keep)`,
+    });
   }
   return checks;
 }
@@ -78,7 +118,10 @@ export function scoreSignals(signals: CutoutSignals, extra: SegmenterEvidence = 
   const checks = qualityChecks(signals, extra);
   let score = 1;
   for (const c of checks) score *= c.factor;
-  const reasons = checks.filter((c) => c.factor < 0.95).sort((a, b) => a.factor - b.factor).map((c) => `${c.code}: ${c.text}`);
-  if (!signals.studio) reasons.push('not-studio: the border is not a plain backdrop, so only the cutout\'s shape was checked');
+  const reasons = checks
+    .filter((c) => c.factor < 0.95)
+    .sort((a, b) => a.factor - b.factor)
+    .map((c) => `${c.code}: ${c.text}`);
+  if (!signals.studio) reasons.push("not-studio: the border is not a plain backdrop, so only the cutout's shape was checked");
   return { score: Math.round(score * 1000) / 1000, reasons };
 }

@@ -108,8 +108,19 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   let area = 0;
   for (let i = 0; i < m; i++) area += mask[i]!;
   const signals: CutoutSignals = {
-    width: w, height: h, studio: false, coverage: area / m, parts: 0, strayShare: 0, touchesFrame: 0, thickness: 0,
-    edgesOutside: 0, colourOutside: 0, unsupported: 0, shadowInside: 0, salientRatio: 1,
+    width: w,
+    height: h,
+    studio: false,
+    coverage: area / m,
+    parts: 0,
+    strayShare: 0,
+    touchesFrame: 0,
+    thickness: 0,
+    edgesOutside: 0,
+    colourOutside: 0,
+    unsupported: 0,
+    shadowInside: 0,
+    salientRatio: 1,
   };
   if (area === 0) return signals;
 
@@ -130,7 +141,10 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!mask[i]) continue;
-      if ((x > 0 && !mask[i - 1]) || (x < w - 1 && !mask[i + 1]) || (y > 0 && !mask[i - w]) || (y < h - 1 && !mask[i + w])) { outline[i] = 1; perimeter++; }
+      if ((x > 0 && !mask[i - 1]) || (x < w - 1 && !mask[i + 1]) || (y > 0 && !mask[i - w]) || (y < h - 1 && !mask[i + w])) {
+        outline[i] = 1;
+        perimeter++;
+      }
     }
   }
   signals.thickness = perimeter ? (2 * area) / perimeter / Math.sqrt(area) : 0;
@@ -144,11 +158,21 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   const strong = Math.max(4, 10 * ev.noise);
   const weak = Math.max(1.2, 3 * ev.noise);
 
-  let edgesOut = 0, colourOut = 0;
-  let sx0 = w, sy0 = h, sx1 = -1, sy1 = -1;
-  let mx0 = w, my0 = h, mx1 = -1, my1 = -1;
+  let edgesOut = 0,
+    colourOut = 0;
+  let sx0 = w,
+    sy0 = h,
+    sx1 = -1,
+    sy1 = -1;
+  let mx0 = w,
+    my0 = h,
+    mx1 = -1,
+    my1 = -1;
   for (let c = 0; c < comp.count; c++) {
-    mx0 = Math.min(mx0, comp.x0[c]!); my0 = Math.min(my0, comp.y0[c]!); mx1 = Math.max(mx1, comp.x1[c]!); my1 = Math.max(my1, comp.y1[c]!);
+    mx0 = Math.min(mx0, comp.x0[c]!);
+    my0 = Math.min(my0, comp.y0[c]!);
+    mx1 = Math.max(mx1, comp.x1[c]!);
+    my1 = Math.max(my1, comp.y1[c]!);
   }
   const salient = new Uint8Array(m);
   for (let y = 0; y < h; y++) {
@@ -167,12 +191,18 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
   const minSal = Math.max(4, m * 0.0002);
   for (let c = 0; c < sal.count; c++) {
     if (sal.areas[c]! < minSal) continue;
-    sx0 = Math.min(sx0, sal.x0[c]!); sy0 = Math.min(sy0, sal.y0[c]!); sx1 = Math.max(sx1, sal.x1[c]!); sy1 = Math.max(sy1, sal.y1[c]!);
+    sx0 = Math.min(sx0, sal.x0[c]!);
+    sy0 = Math.min(sy0, sal.y0[c]!);
+    sx1 = Math.max(sx1, sal.x1[c]!);
+    sy1 = Math.max(sy1, sal.y1[c]!);
   }
   signals.edgesOutside = edgesOut / Math.max(1, perimeter);
   signals.colourOutside = colourOut / area;
   if (sx1 >= 0) {
-    const ux0 = Math.min(sx0, mx0), uy0 = Math.min(sy0, my0), ux1 = Math.max(sx1, mx1), uy1 = Math.max(sy1, my1);
+    const ux0 = Math.min(sx0, mx0),
+      uy0 = Math.min(sy0, my0),
+      ux1 = Math.max(sx1, mx1),
+      uy1 = Math.max(sy1, my1);
     signals.salientRatio = ((ux1 - ux0 + 1) * (uy1 - uy0 + 1)) / ((mx1 - mx0 + 1) * (my1 - my0 + 1));
   }
 
@@ -187,18 +217,29 @@ export function measureSignals(ctx: BackdropContext, mask: Uint8Array): CutoutSi
       const i = y * w + x;
       if (!outline[i]) continue;
       let g = 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const xx = x + dx, yy = y + dy;
-        if (xx >= 0 && yy >= 0 && xx < w && yy < h && grad[yy * w + xx]! > g) g = grad[yy * w + xx]!;
-      }
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx,
+            yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h && grad[yy * w + xx]! > g) g = grad[yy * w + xx]!;
+        }
       let throughShadow = false;
       if (shadowy(i)) {
-        for (const [dx, dy] of [[-1, 0], [1, 0], [0, -1], [0, 1]] as const) {
-          const xx = x + 2 * dx, yy = y + 2 * dy;
+        for (const [dx, dy] of [
+          [-1, 0],
+          [1, 0],
+          [0, -1],
+          [0, 1],
+        ] as const) {
+          const xx = x + 2 * dx,
+            yy = y + 2 * dy;
           if (xx >= 0 && yy >= 0 && xx < w && yy < h && !mask[y * w + x + dx + dy * w] && shadowy(yy * w + xx)) throughShadow = true;
         }
       }
-      if (g < weak || throughShadow) { unsupported++; unsupportedMap[i] = 1; }
+      if (g < weak || throughShadow) {
+        unsupported++;
+        unsupportedMap[i] = 1;
+      }
     }
   }
   signals.unsupported = unsupported / Math.max(1, perimeter);
@@ -224,12 +265,17 @@ export function downsampleAlpha(alpha: Uint8Array, W: number, H: number, f: numb
   const out = new Uint8Array(w * h);
   for (let cy = 0; cy < h; cy++) {
     sum.fill(0);
-    const Y0 = cy * f, Y1 = Math.min(H, Y0 + f);
+    const Y0 = cy * f,
+      Y1 = Math.min(H, Y0 + f);
     for (let Y = Y0; Y < Y1; Y++) {
       let p = Y * W * stride + offset;
-      for (let X = 0; X < W; X++, p += stride) { const c = cellOf[X]!; sum[c] = sum[c]! + alpha[p]!; }
+      for (let X = 0; X < W; X++, p += stride) {
+        const c = cellOf[X]!;
+        sum[c] = sum[c]! + alpha[p]!;
+      }
     }
-    const rows = Y1 - Y0, o = cy * w;
+    const rows = Y1 - Y0,
+      o = cy * w;
     for (let cx = 0; cx < w; cx++) out[o + cx] = sum[cx]! >= 128 * rows * (Math.min(W, (cx + 1) * f) - cx * f) ? 1 : 0;
   }
   return out;
@@ -243,8 +289,19 @@ function gradient(wi: WorkingImage): Float32Array {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       let best = 0;
-      if (x < w - 1) { const dl = L[i]! - L[i + 1]!, da = A[i]! - A[i + 1]!, db = B[i]! - B[i + 1]!; best = Math.sqrt(dl * dl + da * da + db * db); }
-      if (y < h - 1) { const dl = L[i]! - L[i + w]!, da = A[i]! - A[i + w]!, db = B[i]! - B[i + w]!; const d = Math.sqrt(dl * dl + da * da + db * db); if (d > best) best = d; }
+      if (x < w - 1) {
+        const dl = L[i]! - L[i + 1]!,
+          da = A[i]! - A[i + 1]!,
+          db = B[i]! - B[i + 1]!;
+        best = Math.sqrt(dl * dl + da * da + db * db);
+      }
+      if (y < h - 1) {
+        const dl = L[i]! - L[i + w]!,
+          da = A[i]! - A[i + w]!,
+          db = B[i]! - B[i + w]!;
+        const d = Math.sqrt(dl * dl + da * da + db * db);
+        if (d > best) best = d;
+      }
       g[i] = best;
     }
   }

@@ -99,10 +99,22 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
     return { value, good: clean >= opts.cleanShare * Math.max(1, count), noise90 };
   };
   const span = (len: number, k: number): [number, number] => [Math.floor((k * len) / K), Math.floor(((k + 1) * len) / K)];
-  for (let k = 0; k < K; k++) { const [a, b] = span(width, k); segs.push(measure(a, b, 0, band)); }
-  for (let k = 0; k < K; k++) { const [a, b] = span(height, k); segs.push(measure(width - band, width, a, b)); }
-  for (let k = K - 1; k >= 0; k--) { const [a, b] = span(width, k); segs.push(measure(a, b, height - band, height)); }
-  for (let k = K - 1; k >= 0; k--) { const [a, b] = span(height, k); segs.push(measure(0, band, a, b)); }
+  for (let k = 0; k < K; k++) {
+    const [a, b] = span(width, k);
+    segs.push(measure(a, b, 0, band));
+  }
+  for (let k = 0; k < K; k++) {
+    const [a, b] = span(height, k);
+    segs.push(measure(width - band, width, a, b));
+  }
+  for (let k = K - 1; k >= 0; k--) {
+    const [a, b] = span(width, k);
+    segs.push(measure(a, b, height - band, height));
+  }
+  for (let k = K - 1; k >= 0; k--) {
+    const [a, b] = span(height, k);
+    segs.push(measure(0, band, a, b));
+  }
 
   // Reference colour: median of the clean segments; segments far from it hold product, not backdrop.
   const clean = segs.filter((s) => s.good);
@@ -147,7 +159,10 @@ export function estimateBackdrop(rgb: Uint8Array, width: number, height: number,
   const profile = (len: number, sideValues: Float64Array[]): Float64Array => {
     // sideValues[k] belongs to the centre of segment k; linear in between, constant beyond the ends.
     const out = new Float64Array(len * CH);
-    const centres = sideValues.map((_, k) => { const [a, b] = span(len, k); return (a + b - 1) / 2; });
+    const centres = sideValues.map((_, k) => {
+      const [a, b] = span(len, k);
+      return (a + b - 1) / 2;
+    });
     let k = 0;
     for (let p = 0; p < len; p++) {
       while (k < K - 2 && p > centres[k + 1]!) k++;

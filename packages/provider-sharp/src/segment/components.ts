@@ -128,10 +128,15 @@ export interface ComponentStats {
  * provisional label and merged into the roots (one pass instead of two, and no full-size label array).
  */
 export function componentStats(mask: Uint8Array, width: number, height: number, value: 0 | 1): ComponentStats {
-  let prev = new Int32Array(width), cur = new Int32Array(width);
+  let prev = new Int32Array(width),
+    cur = new Int32Array(width);
   let cap = 1024;
-  let parent: Int32Array = new Int32Array(cap), area: Int32Array = new Int32Array(cap), bx0: Int32Array = new Int32Array(cap);
-  let by0: Int32Array = new Int32Array(cap), bx1: Int32Array = new Int32Array(cap), by1: Int32Array = new Int32Array(cap);
+  let parent: Int32Array = new Int32Array(cap),
+    area: Int32Array = new Int32Array(cap),
+    bx0: Int32Array = new Int32Array(cap);
+  let by0: Int32Array = new Int32Array(cap),
+    bx1: Int32Array = new Int32Array(cap),
+    by1: Int32Array = new Int32Array(cap);
   let next = 1;
   const find = (a: number): number => {
     while (parent[a] !== a) {
@@ -140,23 +145,40 @@ export function componentStats(mask: Uint8Array, width: number, height: number, 
     }
     return a;
   };
-  const grow = (a: Int32Array): Int32Array => { const g = new Int32Array(cap); g.set(a); return g; };
+  const grow = (a: Int32Array): Int32Array => {
+    const g = new Int32Array(cap);
+    g.set(a);
+    return g;
+  };
   for (let y = 0; y < height; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) {
-      if (mask[o + x] !== value) { cur[x] = 0; continue; }
+      if (mask[o + x] !== value) {
+        cur[x] = 0;
+        continue;
+      }
       const left = x > 0 ? cur[x - 1]! : 0;
       const up = prev[x]!;
       let l: number;
       if (left === 0 && up === 0) {
         if (next === cap) {
           cap *= 2;
-          parent = grow(parent); area = grow(area); bx0 = grow(bx0); by0 = grow(by0); bx1 = grow(bx1); by1 = grow(by1);
+          parent = grow(parent);
+          area = grow(area);
+          bx0 = grow(bx0);
+          by0 = grow(by0);
+          bx1 = grow(bx1);
+          by1 = grow(by1);
         }
         l = next++;
-        parent[l] = l; bx0[l] = x; by0[l] = y; bx1[l] = x; by1[l] = y;
+        parent[l] = l;
+        bx0[l] = x;
+        by0[l] = y;
+        bx1[l] = x;
+        by1[l] = y;
       } else if (left !== 0 && up !== 0 && left !== up) {
-        const a = find(left), b = find(up);
+        const a = find(left),
+          b = find(up);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
         l = Math.min(a, b);
       } else l = left || up;
@@ -167,13 +189,22 @@ export function componentStats(mask: Uint8Array, width: number, height: number, 
       if (y < by0[l]!) by0[l] = y;
       if (y > by1[l]!) by1[l] = y;
     }
-    const t = prev; prev = cur; cur = t;
+    const t = prev;
+    prev = cur;
+    cur = t;
   }
   // Merge each provisional label's statistics into its root (labels only ever point to smaller ones).
   const id = new Int32Array(next).fill(-1);
   let count = 0;
   for (let l = 1; l < next; l++) if (find(l) === l) id[l] = count++;
-  const out: ComponentStats = { count, areas: new Int32Array(count), x0: new Int32Array(count).fill(width), y0: new Int32Array(count).fill(height), x1: new Int32Array(count).fill(-1), y1: new Int32Array(count).fill(-1) };
+  const out: ComponentStats = {
+    count,
+    areas: new Int32Array(count),
+    x0: new Int32Array(count).fill(width),
+    y0: new Int32Array(count).fill(height),
+    x1: new Int32Array(count).fill(-1),
+    y1: new Int32Array(count).fill(-1),
+  };
   for (let l = 1; l < next; l++) {
     const c = id[find(l)]!;
     out.areas[c] = out.areas[c]! + area[l]!;

@@ -34,8 +34,12 @@ export function measureEvidence(img: WorkingImage, surface: BackdropSurface, max
     // A shadow scales (L*+16), a* and b* by the same factor (cube root of the light ratio).
     let s = dl < 0 ? (L[i]! + 16) / (lm + 16) : 1;
     let deep = 0;
-    if (s < sMin) { deep = (sMin - s) * (lm + 16); s = sMin; }
-    const da = A[i]! - surface.A[i]! * s, db = B[i]! - surface.B[i]! * s;
+    if (s < sMin) {
+      deep = (sMin - s) * (lm + 16);
+      s = sMin;
+    }
+    const da = A[i]! - surface.A[i]! * s,
+      db = B[i]! - surface.B[i]! * s;
     const lighter = Math.max(0, dl);
     dev[i] = Math.sqrt(da * da + db * db + lighter * lighter + deep * deep);
     darker[i] = dl < 0 ? -dl : 0;
@@ -49,7 +53,9 @@ function borderNoise(img: WorkingImage): number {
   const band = Math.min(4, (Math.min(w, h) / 4) | 0);
   const d: number[] = [];
   const add = (i: number): void => {
-    const dl = L[i]! - L[i + 1]!, da = A[i]! - A[i + 1]!, db = B[i]! - B[i + 1]!;
+    const dl = L[i]! - L[i + 1]!,
+      da = A[i]! - A[i + 1]!,
+      db = B[i]! - B[i + 1]!;
     d.push(Math.sqrt(dl * dl + da * da + db * db));
   };
   for (let y = 0; y < h; y++) {

@@ -24,19 +24,29 @@ type Lab = { width: number; height: number; L: Float32Array; A: Float32Array; B:
 /** Step costs: the colour difference (ΔE) above `floor` (noise), times `weight`. Computed once per photo. */
 export function stepCosts(img: Lab, floor: number, weight: number): StepCosts {
   const grad = new Float32Array(img.width * img.height);
-  return { E: stepCost(img, 1, 0, floor, weight, grad), S: stepCost(img, 0, 1, floor, weight, grad), SE: stepCost(img, 1, 1, floor, weight, null), SW: stepCost(img, -1, 1, floor, weight, null), grad };
+  return {
+    E: stepCost(img, 1, 0, floor, weight, grad),
+    S: stepCost(img, 0, 1, floor, weight, grad),
+    SE: stepCost(img, 1, 1, floor, weight, null),
+    SW: stepCost(img, -1, 1, floor, weight, null),
+    grad,
+  };
 }
 
 /** One direction's step costs; `grad` (if given) is raised to the raw ΔE. */
 function stepCost(img: Lab, dx: number, dy: number, floor: number, weight: number, grad: Float32Array | null): Float32Array {
   const { width: w, height: h, L, A, B } = img;
   const out = new Float32Array(w * h);
-  const x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? w - 1 : w;
+  const x0 = dx < 0 ? 1 : 0,
+    x1 = dx > 0 ? w - 1 : w;
   const off = dy * w + dx;
   for (let y = 0; y < h - dy; y++) {
     for (let x = x0; x < x1; x++) {
-      const i = y * w + x, j = i + off;
-      const dl = L[i]! - L[j]!, da = A[i]! - A[j]!, db = B[i]! - B[j]!;
+      const i = y * w + x,
+        j = i + off;
+      const dl = L[i]! - L[j]!,
+        da = A[i]! - A[j]!,
+        db = B[i]! - B[j]!;
       const d = Math.sqrt(dl * dl + da * da + db * db);
       if (grad && d > grad[i]!) grad[i] = d;
       const e = d - floor;
@@ -68,31 +78,82 @@ export interface GeodesicCosts {
  * One breadth-first pass; used to pick the pixels the backdrop surface is refitted on.
  */
 export function freeFromBorder(width: number, height: number, steps: StepCosts, land: Float32Array): Uint8Array {
-  const w = width, h = height, n = w * h;
+  const w = width,
+    h = height,
+    n = w * h;
   const { E, S, SE, SW } = steps;
   const seen = new Uint8Array(n);
   const queue = new Int32Array(n);
-  let head = 0, tail = 0;
+  let head = 0,
+    tail = 0;
   for (let i = 0; i < n; i++) {
     const x = i % w;
-    if ((i < w || i >= n - w || x === 0 || x === w - 1) && land[i] === 0) { seen[i] = 1; queue[tail++] = i; }
+    if ((i < w || i >= n - w || x === 0 || x === w - 1) && land[i] === 0) {
+      seen[i] = 1;
+      queue[tail++] = i;
+    }
   }
   // Breadth-first, neighbours inlined (a visit closure costs a call per neighbour on a hot path).
   while (head < tail) {
     const i = queue[head++]!;
-    const y = (i / w) | 0, x = i - y * w;
+    const y = (i / w) | 0,
+      x = i - y * w;
     let j: number;
-    if (x < w - 1) { j = i + 1; if (!seen[j] && E[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
-    if (x > 0) { j = i - 1; if (!seen[j] && E[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+    if (x < w - 1) {
+      j = i + 1;
+      if (!seen[j] && E[i] === 0 && land[j] === 0) {
+        seen[j] = 1;
+        queue[tail++] = j;
+      }
+    }
+    if (x > 0) {
+      j = i - 1;
+      if (!seen[j] && E[j] === 0 && land[j] === 0) {
+        seen[j] = 1;
+        queue[tail++] = j;
+      }
+    }
     if (y < h - 1) {
-      j = i + w; if (!seen[j] && S[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
-      if (x < w - 1) { j = i + w + 1; if (!seen[j] && SE[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
-      if (x > 0) { j = i + w - 1; if (!seen[j] && SW[i] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+      j = i + w;
+      if (!seen[j] && S[i] === 0 && land[j] === 0) {
+        seen[j] = 1;
+        queue[tail++] = j;
+      }
+      if (x < w - 1) {
+        j = i + w + 1;
+        if (!seen[j] && SE[i] === 0 && land[j] === 0) {
+          seen[j] = 1;
+          queue[tail++] = j;
+        }
+      }
+      if (x > 0) {
+        j = i + w - 1;
+        if (!seen[j] && SW[i] === 0 && land[j] === 0) {
+          seen[j] = 1;
+          queue[tail++] = j;
+        }
+      }
     }
     if (y > 0) {
-      j = i - w; if (!seen[j] && S[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; }
-      if (x > 0) { j = i - w - 1; if (!seen[j] && SE[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
-      if (x < w - 1) { j = i - w + 1; if (!seen[j] && SW[j] === 0 && land[j] === 0) { seen[j] = 1; queue[tail++] = j; } }
+      j = i - w;
+      if (!seen[j] && S[j] === 0 && land[j] === 0) {
+        seen[j] = 1;
+        queue[tail++] = j;
+      }
+      if (x > 0) {
+        j = i - w - 1;
+        if (!seen[j] && SE[j] === 0 && land[j] === 0) {
+          seen[j] = 1;
+          queue[tail++] = j;
+        }
+      }
+      if (x < w - 1) {
+        j = i - w + 1;
+        if (!seen[j] && SW[j] === 0 && land[j] === 0) {
+          seen[j] = 1;
+          queue[tail++] = j;
+        }
+      }
     }
   }
   return seen;
@@ -116,33 +177,61 @@ export function geodesicFromBorder(c: GeodesicCosts, maxSweeps = 6): Float32Arra
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
-        const li = land[i]!, ld = li * SQ2;
+        const li = land[i]!,
+          ld = li * SQ2;
         let best = D[i]!;
         let v: number;
-        if (x > 0) { v = D[i - 1]! + E[i - 1]! + li; if (v < best) best = v; }
+        if (x > 0) {
+          v = D[i - 1]! + E[i - 1]! + li;
+          if (v < best) best = v;
+        }
         if (y > 0) {
           const u = i - w;
-          v = D[u]! + S[u]! + li; if (v < best) best = v;
-          if (x > 0) { v = D[u - 1]! + SE[u - 1]! + ld; if (v < best) best = v; }
-          if (x < w - 1) { v = D[u + 1]! + SW[u + 1]! + ld; if (v < best) best = v; }
+          v = D[u]! + S[u]! + li;
+          if (v < best) best = v;
+          if (x > 0) {
+            v = D[u - 1]! + SE[u - 1]! + ld;
+            if (v < best) best = v;
+          }
+          if (x < w - 1) {
+            v = D[u + 1]! + SW[u + 1]! + ld;
+            if (v < best) best = v;
+          }
         }
-        if (best < D[i]!) { if (D[i]! > T && best <= T) changed++; D[i] = best; }
+        if (best < D[i]!) {
+          if (D[i]! > T && best <= T) changed++;
+          D[i] = best;
+        }
       }
     }
     for (let y = h - 1; y >= 0; y--) {
       for (let x = w - 1; x >= 0; x--) {
         const i = y * w + x;
-        const li = land[i]!, ld = li * SQ2;
+        const li = land[i]!,
+          ld = li * SQ2;
         let best = D[i]!;
         let v: number;
-        if (x < w - 1) { v = D[i + 1]! + E[i]! + li; if (v < best) best = v; }
+        if (x < w - 1) {
+          v = D[i + 1]! + E[i]! + li;
+          if (v < best) best = v;
+        }
         if (y < h - 1) {
           const d = i + w;
-          v = D[d]! + S[i]! + li; if (v < best) best = v;
-          if (x < w - 1) { v = D[d + 1]! + SE[i]! + ld; if (v < best) best = v; }
-          if (x > 0) { v = D[d - 1]! + SW[i]! + ld; if (v < best) best = v; }
+          v = D[d]! + S[i]! + li;
+          if (v < best) best = v;
+          if (x < w - 1) {
+            v = D[d + 1]! + SE[i]! + ld;
+            if (v < best) best = v;
+          }
+          if (x > 0) {
+            v = D[d - 1]! + SW[i]! + ld;
+            if (v < best) best = v;
+          }
         }
-        if (best < D[i]!) { if (D[i]! > T && best <= T) changed++; D[i] = best; }
+        if (best < D[i]!) {
+          if (D[i]! > T && best <= T) changed++;
+          D[i] = best;
+        }
       }
     }
     if (changed <= minFlips) break;

@@ -68,7 +68,9 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   // Raw colour distance to the backdrop surface (no shadow allowance), averaged over 3×3 against JPEG noise.
   const raw = new Float32Array(m);
   for (let i = 0; i < m; i++) {
-    const dl = L[i]! - surface.L[i]!, da = A[i]! - surface.A[i]!, db = B[i]! - surface.B[i]!;
+    const dl = L[i]! - surface.L[i]!,
+      da = A[i]! - surface.A[i]!,
+      db = B[i]! - surface.B[i]!;
     raw[i] = Math.sqrt(dl * dl + da * da + db * db);
   }
   const nearRaw = boxMean(raw, w, h, 1);
@@ -100,7 +102,8 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   }
   const strict = new Float64Array(comp.count + 1);
   const texSum = new Float64Array(comp.count + 1);
-  const rim = new Float64Array(comp.count + 1), rimEdge = new Float64Array(comp.count + 1);
+  const rim = new Float64Array(comp.count + 1),
+    rimEdge = new Float64Array(comp.count + 1);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -122,7 +125,15 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   let holes = 0;
   for (let c = 1; c <= comp.count; c++) {
     const a = comp.areas[c]!;
-    if (a < minArea || comp.touchesBorder[c] || touchesOutside[c] || texSum[c]! > o.texFloor * a || strict[c]! < STRICT_SHARE * a || rimEdge[c]! < RIM_SUPPORT * rim[c]!) continue;
+    if (
+      a < minArea ||
+      comp.touchesBorder[c] ||
+      touchesOutside[c] ||
+      texSum[c]! > o.texFloor * a ||
+      strict[c]! < STRICT_SHARE * a ||
+      rimEdge[c]! < RIM_SUPPORT * rim[c]!
+    )
+      continue;
     isHole[c] = 1;
     holes++;
   }
@@ -133,7 +144,11 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
   let area = 0;
   for (let i = 0; i < m; i++) {
     const c = comp.labels[i]! || Math.max(0, encloser[rest.labels[i]!]!);
-    if (isHole[c]) { mask[i] = 0; frontier.push(i); area++; }
+    if (isHole[c]) {
+      mask[i] = 0;
+      frontier.push(i);
+      area++;
+    }
   }
   const growTol = 3 * o.devFloor;
   for (let step = 0; step < 4 && frontier.length; step++) {
@@ -142,7 +157,11 @@ export function findHoles(mask: Uint8Array, img: WorkingImage, surface: Backdrop
       neighbours(i, w, m, nb);
       for (let q = 0; q < 4; q++) {
         const j = nb[q]!;
-        if (j >= 0 && mask[j] && ev.dev[j]! <= growTol && deltaE(img, i, j) < o.edgeStep) { mask[j] = 0; next.push(j); area++; }
+        if (j >= 0 && mask[j] && ev.dev[j]! <= growTol && deltaE(img, i, j) < o.edgeStep) {
+          mask[j] = 0;
+          next.push(j);
+          area++;
+        }
       }
     }
     frontier = next;
@@ -163,14 +182,17 @@ function neighbours(i: number, w: number, m: number, nb: Int32Array): void {
 const minAreaOf = (m: number): number => Math.max(12, Math.round(m * 0.00005));
 
 function deltaE(img: WorkingImage, i: number, j: number): number {
-  const dl = img.L[i]! - img.L[j]!, da = img.A[i]! - img.A[j]!, db = img.B[i]! - img.B[j]!;
+  const dl = img.L[i]! - img.L[j]!,
+    da = img.A[i]! - img.A[j]!,
+    db = img.B[i]! - img.B[j]!;
   return Math.sqrt(dl * dl + da * da + db * db);
 }
 
 /** Whether a colour step of at least `step` (to a right or lower neighbour) lies within r pixels of pixel i. */
 function edgeWithin(img: WorkingImage, i: number, r: number, step: number): boolean {
   const { width: w, height: h } = img;
-  const cx = i % w, cy = (i / w) | 0;
+  const cx = i % w,
+    cy = (i / w) | 0;
   const s2 = step * step;
   for (let y = Math.max(0, cy - r); y <= Math.min(h - 2, cy + r); y++) {
     for (let x = Math.max(0, cx - r); x <= Math.min(w - 2, cx + r); x++) {
@@ -182,6 +204,8 @@ function edgeWithin(img: WorkingImage, i: number, r: number, step: number): bool
 }
 
 function deltaE2(img: WorkingImage, i: number, j: number): number {
-  const dl = img.L[i]! - img.L[j]!, da = img.A[i]! - img.A[j]!, db = img.B[i]! - img.B[j]!;
+  const dl = img.L[i]! - img.L[j]!,
+    da = img.A[i]! - img.A[j]!,
+    db = img.B[i]! - img.B[j]!;
   return dl * dl + da * da + db * db;
 }

@@ -20,22 +20,42 @@ function dilateValue(src: Uint8Array, w: number, h: number, r: number, value: 0 
     const o = y * w;
     let last = -1e9;
     if (value) {
-      for (let x = 0; x < w; x++) { if (src[o + x]) last = x; if (x - last <= r) tmp[o + x] = 1; }
+      for (let x = 0; x < w; x++) {
+        if (src[o + x]) last = x;
+        if (x - last <= r) tmp[o + x] = 1;
+      }
       last = 1e9;
-      for (let x = w - 1; x >= 0; x--) { if (src[o + x]) last = x; if (last - x <= r) tmp[o + x] = 1; }
+      for (let x = w - 1; x >= 0; x--) {
+        if (src[o + x]) last = x;
+        if (last - x <= r) tmp[o + x] = 1;
+      }
     } else {
-      for (let x = 0; x < w; x++) { if (!src[o + x]) last = x; if (x - last <= r) tmp[o + x] = 1; }
+      for (let x = 0; x < w; x++) {
+        if (!src[o + x]) last = x;
+        if (x - last <= r) tmp[o + x] = 1;
+      }
       last = 1e9;
-      for (let x = w - 1; x >= 0; x--) { if (!src[o + x]) last = x; if (last - x <= r) tmp[o + x] = 1; }
+      for (let x = w - 1; x >= 0; x--) {
+        if (!src[o + x]) last = x;
+        if (last - x <= r) tmp[o + x] = 1;
+      }
     }
   }
   const out = new Uint8Array(w * h);
   const count = new Int32Array(w);
-  let lo = 0, hi = -1;
+  let lo = 0,
+    hi = -1;
   for (let y = 0; y < h; y++) {
-    const a = Math.max(0, y - r), b = Math.min(h - 1, y + r);
-    while (hi < b) { const q = ++hi * w; for (let x = 0; x < w; x++) count[x] = count[x]! + tmp[q + x]!; }
-    while (lo < a) { const q = lo++ * w; for (let x = 0; x < w; x++) count[x] = count[x]! - tmp[q + x]!; }
+    const a = Math.max(0, y - r),
+      b = Math.min(h - 1, y + r);
+    while (hi < b) {
+      const q = ++hi * w;
+      for (let x = 0; x < w; x++) count[x] = count[x]! + tmp[q + x]!;
+    }
+    while (lo < a) {
+      const q = lo++ * w;
+      for (let x = 0; x < w; x++) count[x] = count[x]! - tmp[q + x]!;
+    }
     const o = y * w;
     for (let x = 0; x < w; x++) out[o + x] = count[x]! > 0 ? 1 : 0;
   }

@@ -38,17 +38,26 @@ export interface RefineResult {
 }
 
 /** Summed-area table of the working RGB over the cells where `use` is set, plus the count table. */
-function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Int32Array; c: Int32Array } {
+export function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Int32Array; c: Int32Array } {
   // Integers: exact, and half the memory of doubles (the tables are written and read once each).
   const W1 = w + 1;
   const s = new Int32Array(W1 * (h + 1) * 3);
   const c = new Int32Array(W1 * (h + 1));
   for (let y = 0; y < h; y++) {
-    let r = 0, g = 0, b = 0, k = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      k = 0;
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      if (use[i]) { r += rgb[i * 3]!; g += rgb[i * 3 + 1]!; b += rgb[i * 3 + 2]!; k++; }
-      const o = (y + 1) * W1 + x + 1, up = y * W1 + x + 1;
+      if (use[i]) {
+        r += rgb[i * 3]!;
+        g += rgb[i * 3 + 1]!;
+        b += rgb[i * 3 + 2]!;
+        k++;
+      }
+      const o = (y + 1) * W1 + x + 1,
+        up = y * W1 + x + 1;
       c[o] = c[up]! + k;
       s[o * 3] = s[up * 3]! + r;
       s[o * 3 + 1] = s[up * 3 + 1]! + g;
@@ -65,33 +74,51 @@ export function refineEdge(inp: RefineInput): RefineResult {
   const edge = new Uint8Array(m);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const i = y * w + x, v = mask[i];
+      const i = y * w + x,
+        v = mask[i];
       if ((x > 0 && mask[i - 1] !== v) || (x < w - 1 && mask[i + 1] !== v) || (y > 0 && mask[i - w] !== v) || (y < h - 1 && mask[i + w] !== v)) edge[i] = 1;
     }
   }
   const band = dilate(edge, w, h, R);
-  const inner = new Uint8Array(m), outer = new Uint8Array(m);
-  for (let i = 0; i < m; i++) if (!band[i]) { if (mask[i]) inner[i] = 1; else outer[i] = 1; }
-  const F = sat(w, h, inner, workRgb), B = sat(w, h, outer, workRgb);
+  const inner = new Uint8Array(m),
+    outer = new Uint8Array(m);
+  for (let i = 0; i < m; i++)
+    if (!band[i]) {
+      if (mask[i]) inner[i] = 1;
+      else outer[i] = 1;
+    }
+  const F = sat(w, h, inner, workRgb),
+    B = sat(w, h, outer, workRgb);
   const win = 2 * R + 2; // reaches past the band on both sides of the outline
   const W1 = w + 1;
   const boxSum = (t: { s: Int32Array; c: Int32Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
-    const a = y0 * W1 + x0, b = y0 * W1 + x1 + 1, c = (y1 + 1) * W1 + x0, d = (y1 + 1) * W1 + x1 + 1;
+    const a = y0 * W1 + x0,
+      b = y0 * W1 + x1 + 1,
+      c = (y1 + 1) * W1 + x0,
+      d = (y1 + 1) * W1 + x1 + 1;
     // `| 0`: a table may wrap past 2³¹ on a huge working image; a window's sum never does, and modular arithmetic recovers it.
     const k = (t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!) | 0;
-    if (k <= 0) { out[o] = -1; out[o + 1] = -1; out[o + 2] = -1; return false; }
+    if (k <= 0) {
+      out[o] = -1;
+      out[o + 1] = -1;
+      out[o + 2] = -1;
+      return false;
+    }
     for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
     return true;
   };
   // Local F and B (RGB, or -1 when unknown) of the band cells of one row of cells, computed when the
   // photo's rows reach it (full-image arrays would be 6 floats per working cell, mostly unused).
-  const cellF = new Float32Array(w * 3), cellB = new Float32Array(w * 3);
+  const cellF = new Float32Array(w * 3),
+    cellB = new Float32Array(w * 3);
   let Fb: { s: Int32Array; c: Int32Array } | null = null;
   const fillRow = (y: number): void => {
-    const y0 = Math.max(0, y - win), y1 = Math.min(h - 1, y + win);
+    const y0 = Math.max(0, y - win),
+      y1 = Math.min(h - 1, y + win);
     for (let x = 0; x < w; x++) {
       if (!band[y * w + x]) continue;
-      const x0 = Math.max(0, x - win), x1 = Math.min(w - 1, x + win);
+      const x0 = Math.max(0, x - win),
+        x1 = Math.min(w - 1, x + win);
       if (!boxSum(F, x0, y0, x1, y1, cellF, x * 3)) {
         // Thin parts have no interior: fall back to the band's own product cells.
         if (!Fb) {
@@ -107,22 +134,42 @@ export function refineEdge(inp: RefineInput): RefineResult {
 
   const rgba = new Uint8Array(W * H * 4);
   // Colour first (one tight pass), then alpha cell run by cell run.
-  for (let p = 0, o = 0; p < W * H * 3; p += 3, o += 4) { rgba[o] = rgb[p]!; rgba[o + 1] = rgb[p + 1]!; rgba[o + 2] = rgb[p + 2]!; }
-  let byColour = 0, byMask = 0, foreground = 0;
+  for (let p = 0, o = 0; p < W * H * 3; p += 3, o += 4) {
+    rgba[o] = rgb[p]!;
+    rgba[o + 1] = rgb[p + 1]!;
+    rgba[o + 2] = rgb[p + 2]!;
+  }
+  let byColour = 0,
+    byMask = 0,
+    foreground = 0;
   let filledRow = -1;
   for (let Y = 0; Y < H; Y++) {
     const cy = Math.min(h - 1, (Y / f) | 0);
-    if (cy !== filledRow) { fillRow(cy); filledRow = cy; }
+    if (cy !== filledRow) {
+      fillRow(cy);
+      filledRow = cy;
+    }
     for (let cx = 0; cx < w; cx++) {
       const ci = cy * w + cx;
-      const X0 = cx * f, X1 = Math.min(W, X0 + f);
+      const X0 = cx * f,
+        X1 = Math.min(W, X0 + f);
       if (!band[ci]) {
-        if (mask[ci]) { foreground += X1 - X0; for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255; }
+        if (mask[ci]) {
+          foreground += X1 - X0;
+          for (let X = X0; X < X1; X++) rgba[(Y * W + X) * 4 + 3] = 255;
+        }
         continue;
       }
       const q = cx * 3;
-      const fr = cellF[q]!, fg = cellF[q + 1]!, fb = cellF[q + 2]!, br = cellB[q]!, bg = cellB[q + 1]!, bb = cellB[q + 2]!;
-      const dr = fr - br, dg = fg - bg, db = fb - bb;
+      const fr = cellF[q]!,
+        fg = cellF[q + 1]!,
+        fb = cellF[q + 2]!,
+        br = cellB[q]!,
+        bg = cellB[q + 1]!,
+        bb = cellB[q + 2]!;
+      const dr = fr - br,
+        dg = fg - bg,
+        db = fb - bb;
       const den = dr * dr + dg * dg + db * db;
       const measurable = fr >= 0 && br >= 0 && den >= inp.minSeparation2;
       for (let X = X0; X < X1; X++) {
@@ -134,13 +181,22 @@ export function refineEdge(inp: RefineInput): RefineResult {
           byMask++;
           continue;
         }
-        const cr = rgba[o]!, cg = rgba[o + 1]!, cb = rgba[o + 2]!;
+        const cr = rgba[o]!,
+          cg = rgba[o + 1]!,
+          cb = rgba[o + 2]!;
         let alpha = ((cr - br) * dr + (cg - bg) * dg + (cb - bb) * db) / den;
         // biome-ignore lint/complexity/useMathMinMax: the ternary clamp measured ~15 % faster for the whole function here
         alpha = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
         byColour++;
-        if (alpha < 0.3) { rgba[o] = clamp(fr); rgba[o + 1] = clamp(fg); rgba[o + 2] = clamp(fb); }
-        else if (alpha < 0.999) { rgba[o] = clamp(br + (cr - br) / alpha); rgba[o + 1] = clamp(bg + (cg - bg) / alpha); rgba[o + 2] = clamp(bb + (cb - bb) / alpha); }
+        if (alpha < 0.3) {
+          rgba[o] = clamp(fr);
+          rgba[o + 1] = clamp(fg);
+          rgba[o + 2] = clamp(fb);
+        } else if (alpha < 0.999) {
+          rgba[o] = clamp(br + (cr - br) / alpha);
+          rgba[o + 1] = clamp(bg + (cg - bg) / alpha);
+          rgba[o + 2] = clamp(bb + (cb - bb) / alpha);
+        }
         const a = Math.round(alpha * 255);
         rgba[o + 3] = a;
         if (a >= 128) foreground++;
@@ -152,10 +208,14 @@ export function refineEdge(inp: RefineInput): RefineResult {
 
 /** The working mask interpolated at full-resolution pixel (X, Y) (cell centres at (i + ½)·f). */
 function bilinear(mask: Uint8Array, w: number, h: number, f: number, X: number, Y: number): number {
-  const gx = (X + 0.5) / f - 0.5, gy = (Y + 0.5) / f - 0.5;
-  const x0 = Math.max(0, Math.min(w - 1, Math.floor(gx))), y0 = Math.max(0, Math.min(h - 1, Math.floor(gy)));
-  const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
-  const fx = Math.max(0, Math.min(1, gx - x0)), fy = Math.max(0, Math.min(1, gy - y0));
+  const gx = (X + 0.5) / f - 0.5,
+    gy = (Y + 0.5) / f - 0.5;
+  const x0 = Math.max(0, Math.min(w - 1, Math.floor(gx))),
+    y0 = Math.max(0, Math.min(h - 1, Math.floor(gy)));
+  const x1 = Math.min(w - 1, x0 + 1),
+    y1 = Math.min(h - 1, y0 + 1);
+  const fx = Math.max(0, Math.min(1, gx - x0)),
+    fy = Math.max(0, Math.min(1, gy - y0));
   return (mask[y0 * w + x0]! * (1 - fx) + mask[y0 * w + x1]! * fx) * (1 - fy) + (mask[y1 * w + x0]! * (1 - fx) + mask[y1 * w + x1]! * fx) * fy;
 }
 

@@ -25,6 +25,7 @@ import { freeFromBorder, geodesicFromBorder, stepCosts } from './geodesic.js';
 import { findHoles } from './holes.js';
 import type { ResolvedOptions } from './options.js';
 import { borderLevel, textureMap } from './texture.js';
+import { peelBleed } from './bleed.js';
 import { refineEdge } from './refine-edge.js';
 import { makeWorkingImage, workingFactor } from './working-image.js';
 
@@ -80,6 +81,15 @@ const DEFAULT_TUNING: Tuning = {
 };
 
 const MIN_SIDE = 32;
+/** Squared RGB distance between product and backdrop colour below which colour cannot decide an outline. */
+const MIN_SEPARATION2 = 150;
+/**
+ * Working-resolution noise (median ΔE between neighbours) below which a backdrop counts as noise-free:
+ * camera photos measure 0.18–0.55 at ~0.5 MP, renders and flattened backdrops 0.
+ */
+const NOISE_FREE = 0.1;
+/** Backdrop surface refits at most (see below). */
+const MAX_REFITS = 3;
 
 /**
  * Segments a decoded photo: pure, synchronous pixel work (no I/O), so it can run in a worker thread.
@@ -122,13 +132,23 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   };
   landCosts();
   // Refit the backdrop surface on what is certainly backdrop (reached from the frame for free, not in
-  // shadow), then measure again.
-  const sure = freeFromBorder(w, h, steps, land);
-  for (let i = 0; i < m; i++) if (ev.darker[i]! >= devFloor) sure[i] = 0;
-  refineSurface(surface, wi, sure);
-  ev = measureEvidence(wi, surface, opts.maxShadow, noise);
-  devNear = boxMean(ev.dev, w, h, 1);
-  landCosts();
+  // shadow), then measure again. A light box's hot spot is not in the border's profile: each refit brings
+  // more of it within the noise, so more of it becomes certain. Repeat while the certain part grows.
+  let sureCount = 0;
+  for (let round = 0; round < MAX_REFITS; round++) {
+    const sure = freeFromBorder(w, h, steps, land);
+    let count = 0;
+    for (let i = 0; i < m; i++) {
+      if (ev.darker[i]! >= devFloor) sure[i] = 0;
+      else count += sure[i]!;
+    }
+    if (round > 0 && count < sureCount * 1.01) break;
+    sureCount = count;
+    refineSurface(surface, wi, sure);
+    ev = measureEvidence(wi, surface, opts.maxShadow, noise);
+    devNear = boxMean(ev.dev, w, h, 1);
+    landCosts();
+  }
   const D = geodesicFromBorder({ width: w, height: h, steps, land, seed: land, cap: 4 * opts.threshold, threshold: opts.threshold });
   const tBackdrop = performance.now();
 
@@ -141,7 +161,10 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   cleanupMask(maskW, w, h, { minPartOfLargest: 0.02, minPartOfImage: 0.0002, maxHoleOfImage: 0.0004 });
   const tCleanup = performance.now();
 
-  const edge = refineEdge({ rgb, width, height, mask: maskW, w, h, factor, workRgb: wi.rgb, minSeparation2: 150, bandCells: Math.max(t.bandCells, Math.ceil((opts.edgeRadius ?? 0) / factor)) });
+  const bandCells = Math.max(t.bandCells, Math.ceil((opts.edgeRadius ?? 0) / factor));
+  // A backdrop without sensor noise (rendered, retouched): JPEG bleed beside hard outlines was taken.
+  if (noise < NOISE_FREE) peelBleed(maskW, w, h, wi.rgb, bandCells, MIN_SEPARATION2);
+  const edge = refineEdge({ rgb, width, height, mask: maskW, w, h, factor, workRgb: wi.rgb, minSeparation2: MIN_SEPARATION2, bandCells });
   const rgba = edge.rgba;
   const coverage = edge.foreground / n;
   if (coverage < 0.001) throw segmentFailed('no product found: the photo is all backdrop');
@@ -153,7 +176,8 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
   const tMatte = performance.now();
 
   // Quality: the gate's checks on the final alpha, with this segmenter's own evidence added.
-  let close = 0, product = 0;
+  let close = 0,
+    product = 0;
   for (let i = 0; i < m; i++) {
     if (!maskW[i]) continue;
     product++;
@@ -173,8 +197,21 @@ export function segmentPixels(img: DecodedImage, opts: ResolvedOptions): Cutout 
     height,
     quality,
     stats: {
-      width, height, factor, noise, coverage, holes, ms: tQuality - started,
-      stages: { working: tWorking - started, backdrop: tBackdrop - tWorking, decide: tDecide - tBackdrop, cleanup: tCleanup - tDecide, matte: tMatte - tCleanup, quality: tQuality - tMatte },
+      width,
+      height,
+      factor,
+      noise,
+      coverage,
+      holes,
+      ms: tQuality - started,
+      stages: {
+        working: tWorking - started,
+        backdrop: tBackdrop - tWorking,
+        decide: tDecide - tBackdrop,
+        cleanup: tCleanup - tDecide,
+        matte: tMatte - tCleanup,
+        quality: tQuality - tMatte,
+      },
     },
   };
 }

@@ -18,7 +18,6 @@ export interface WorkingImage {
   B: Float32Array;
 }
 
-
 export function workingFactor(width: number, height: number, target: number): number {
   return Math.max(1, Math.round(Math.sqrt((width * height) / target)));
 }
@@ -31,10 +30,13 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
   // Integer sums (exact, as the float sums were) of one row of cells at a time.
   const sum = new Uint32Array(w * 3);
   const out = new Uint8Array(m * 3);
-  const L = new Float32Array(m), A = new Float32Array(m), B = new Float32Array(m);
+  const L = new Float32Array(m),
+    A = new Float32Array(m),
+    B = new Float32Array(m);
   const lab = new Float64Array(3);
   for (let wy = 0; wy < h; wy++) {
-    const y0 = wy * factor, y1 = Math.min(height, y0 + factor);
+    const y0 = wy * factor,
+      y1 = Math.min(height, y0 + factor);
     const row = wy * w;
     sum.fill(0);
     if (factor === 1) sum.set(rgb.subarray(y0 * width * 3, (y0 + 1) * width * 3));
@@ -44,8 +46,14 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
         // Each cell's run of `factor` pixels summed in locals, then added once.
         for (let wx = 0, k = 0; wx < w; wx++, k += 3) {
           const end = p + 3 * (Math.min(width, (wx + 1) * factor) - wx * factor);
-          let r = 0, g = 0, b = 0;
-          for (; p < end; p += 3) { r += rgb[p]!; g += rgb[p + 1]!; b += rgb[p + 2]!; }
+          let r = 0,
+            g = 0,
+            b = 0;
+          for (; p < end; p += 3) {
+            r += rgb[p]!;
+            g += rgb[p + 1]!;
+            b += rgb[p + 2]!;
+          }
           sum[k] = sum[k]! + r;
           sum[k + 1] = sum[k + 1]! + g;
           sum[k + 2] = sum[k + 2]! + b;
@@ -56,7 +64,9 @@ export function makeWorkingImage(rgb: Uint8Array, width: number, height: number,
     for (let wx = 0; wx < w; wx++) {
       const i = row + wx;
       const c = rows * (Math.min(width, (wx + 1) * factor) - wx * factor);
-      const r = sum[wx * 3]! / c, g = sum[wx * 3 + 1]! / c, b = sum[wx * 3 + 2]! / c;
+      const r = sum[wx * 3]! / c,
+        g = sum[wx * 3 + 1]! / c,
+        b = sum[wx * 3 + 2]! / c;
       out[i * 3] = Math.round(r);
       out[i * 3 + 1] = Math.round(g);
       out[i * 3 + 2] = Math.round(b);
