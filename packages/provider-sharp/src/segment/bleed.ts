@@ -7,45 +7,22 @@
  * before the outline is refined. Photos with sensor noise never get here (their floor already forgives
  * the bleed; peeling there would cost white products their lightest outline cells).
  */
-import { dilate } from './morphology.js';
-import { sat } from './refine-edge.js';
+import { type ColourTable, outlineBand, sat, windowMean } from './refine-edge.js';
 
-type Table = { s: Int32Array; c: Int32Array };
-
-/** Mean working RGB over the cells of `t` in the window, into `out`; false when the window has none. */
-function windowMean(t: Table, w: number, h: number, x: number, y: number, r: number, out: Float64Array, o: number): boolean {
-  const x0 = Math.max(0, x - r),
-    x1 = Math.min(w - 1, x + r),
-    y0 = Math.max(0, y - r),
-    y1 = Math.min(h - 1, y + r);
-  const W1 = w + 1;
-  const a = y0 * W1 + x0,
-    b = y0 * W1 + x1 + 1,
-    c = (y1 + 1) * W1 + x0,
-    d = (y1 + 1) * W1 + x1 + 1;
-  const k = (t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!) | 0;
-  if (k <= 0) return false;
-  for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
-  return true;
+/** `windowMean` over the square of radius r around (x, y), clamped at the frame. */
+function around(t: ColourTable, w: number, h: number, x: number, y: number, r: number, out: Float32Array): boolean {
+  return windowMean(t, w, Math.max(0, x - r), Math.max(0, y - r), Math.min(w - 1, x + r), Math.min(h - 1, y + r), out, 0);
 }
 
-const dist2 = (p: Float64Array, q: Float64Array): number => (p[0]! - q[0]!) ** 2 + (p[1]! - q[1]!) ** 2 + (p[2]! - q[2]!) ** 2;
+const dist2 = (p: Float32Array, q: Float32Array): number => (p[0]! - q[0]!) ** 2 + (p[1]! - q[1]!) ** 2 + (p[2]! - q[2]!) ** 2;
 
 /**
  * Removes from `mask` (1 = product, working cells) the outline cells whose colour is the local backdrop's
- * while the local product is clearly different (squared RGB distance ≥ `minSeparation2`). Returns how many.
+ * while the local product is clearly different (squared RGB distance ≥ `minSeparation2`).
  */
-export function peelBleed(mask: Uint8Array, w: number, h: number, workRgb: Uint8Array, bandCells: number, minSeparation2: number): number {
+export function peelBleed(mask: Uint8Array, w: number, h: number, workRgb: Uint8Array, bandCells: number, minSeparation2: number): void {
   const m = w * h;
-  const edge = new Uint8Array(m);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x,
-        v = mask[i];
-      if ((x > 0 && mask[i - 1] !== v) || (x < w - 1 && mask[i + 1] !== v) || (y > 0 && mask[i - w] !== v) || (y < h - 1 && mask[i + w] !== v)) edge[i] = 1;
-    }
-  }
-  const band = dilate(edge, w, h, bandCells);
+  const band = outlineBand(mask, w, h, bandCells);
   const inner = new Uint8Array(m),
     outer = new Uint8Array(m),
     bandFg = new Uint8Array(m);
@@ -60,32 +37,28 @@ export function peelBleed(mask: Uint8Array, w: number, h: number, workRgb: Uint8
     Fb = sat(w, h, bandFg, workRgb);
   const win = 2 * bandCells + 2,
     wide = 6 * bandCells + 6;
-  const f = new Float64Array(3),
-    b = new Float64Array(3),
-    c = new Float64Array(3);
+  const f = new Float32Array(3),
+    b = new Float32Array(3),
+    c = new Float32Array(3);
   const peel: number[] = [];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!band[i] || !mask[i]) continue;
       // Ragged cells can fill a window: then look further out for the clear backdrop and interior.
-      if (!windowMean(B, w, h, x, y, win, b, 0) && !windowMean(B, w, h, x, y, wide, b, 0)) continue;
+      if (!around(B, w, h, x, y, win, b) && !around(B, w, h, x, y, wide, b)) continue;
       c[0] = workRgb[i * 3]!;
       c[1] = workRgb[i * 3 + 1]!;
       c[2] = workRgb[i * 3 + 2]!;
       if (dist2(c, b) >= minSeparation2) continue; // not the backdrop's colour: leave it to the refinement
       // A thin part has no interior nearby: its band cells are its colour, unless they look like backdrop.
-      const known =
-        windowMean(F, w, h, x, y, win, f, 0) ||
-        (windowMean(Fb, w, h, x, y, win, f, 0) && dist2(f, b) >= minSeparation2) ||
-        windowMean(F, w, h, x, y, wide, f, 0);
+      const known = around(F, w, h, x, y, win, f) || (around(Fb, w, h, x, y, win, f) && dist2(f, b) >= minSeparation2) || around(F, w, h, x, y, wide, f);
       if (!known) continue;
       const den = dist2(f, b);
       if (den < minSeparation2) continue; // white on white: the colour cannot tell
-      const alpha = ((c[0] - b[0]!) * (f[0]! - b[0]!) + (c[1] - b[1]!) * (f[1]! - b[1]!) + (c[2] - b[2]!) * (f[2]! - b[2]!)) / den;
+      const alpha = ((c[0]! - b[0]!) * (f[0]! - b[0]!) + (c[1]! - b[1]!) * (f[1]! - b[1]!) + (c[2]! - b[2]!) * (f[2]! - b[2]!)) / den;
       if (alpha < 0.25) peel.push(i);
     }
   }
   for (const i of peel) mask[i] = 0;
-  return peel.length;
 }

@@ -37,8 +37,11 @@ export interface RefineResult {
   foreground: number;
 }
 
+/** Summed-area tables of working RGB (`s`, 3 per cell) and of the cell count (`c`), (w+1)×(h+1). */
+export type ColourTable = { s: Int32Array; c: Int32Array };
+
 /** Summed-area table of the working RGB over the cells where `use` is set, plus the count table. */
-export function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s: Int32Array; c: Int32Array } {
+export function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): ColourTable {
   // Integers: exact, and half the memory of doubles (the tables are written and read once each).
   const W1 = w + 1;
   const s = new Int32Array(W1 * (h + 1) * 3);
@@ -67,11 +70,9 @@ export function sat(w: number, h: number, use: Uint8Array, rgb: Uint8Array): { s
   return { s, c };
 }
 
-export function refineEdge(inp: RefineInput): RefineResult {
-  const { rgb, width: W, height: H, mask, w, h, factor: f, workRgb, bandCells: R } = inp;
-  const m = w * h;
-  // Band cells: within R cells (Chebyshev) of a cell whose 4-neighbour has the other label.
-  const edge = new Uint8Array(m);
+/** The outline's band: cells within R (Chebyshev) of a cell whose 4-neighbour has the other label. */
+export function outlineBand(mask: Uint8Array, w: number, h: number, R: number): Uint8Array {
+  const edge = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x,
@@ -79,7 +80,32 @@ export function refineEdge(inp: RefineInput): RefineResult {
       if ((x > 0 && mask[i - 1] !== v) || (x < w - 1 && mask[i + 1] !== v) || (y > 0 && mask[i - w] !== v) || (y < h - 1 && mask[i + w] !== v)) edge[i] = 1;
     }
   }
-  const band = dilate(edge, w, h, R);
+  return dilate(edge, w, h, R);
+}
+
+/** Mean RGB of the table's cells in [x0..x1]×[y0..y1] into out[o..o+2]; -1s and false when it has none. */
+export function windowMean(t: ColourTable, w: number, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean {
+  const W1 = w + 1;
+  const a = y0 * W1 + x0,
+    b = y0 * W1 + x1 + 1,
+    c = (y1 + 1) * W1 + x0,
+    d = (y1 + 1) * W1 + x1 + 1;
+  // `| 0`: a table may wrap past 2³¹ on a huge working image; a window's sum never does, and modular arithmetic recovers it.
+  const k = (t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!) | 0;
+  if (k <= 0) {
+    out[o] = -1;
+    out[o + 1] = -1;
+    out[o + 2] = -1;
+    return false;
+  }
+  for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
+  return true;
+}
+
+export function refineEdge(inp: RefineInput): RefineResult {
+  const { rgb, width: W, height: H, mask, w, h, factor: f, workRgb, bandCells: R } = inp;
+  const m = w * h;
+  const band = outlineBand(mask, w, h, R);
   const inner = new Uint8Array(m),
     outer = new Uint8Array(m);
   for (let i = 0; i < m; i++)
@@ -90,28 +116,13 @@ export function refineEdge(inp: RefineInput): RefineResult {
   const F = sat(w, h, inner, workRgb),
     B = sat(w, h, outer, workRgb);
   const win = 2 * R + 2; // reaches past the band on both sides of the outline
-  const W1 = w + 1;
-  const boxSum = (t: { s: Int32Array; c: Int32Array }, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean => {
-    const a = y0 * W1 + x0,
-      b = y0 * W1 + x1 + 1,
-      c = (y1 + 1) * W1 + x0,
-      d = (y1 + 1) * W1 + x1 + 1;
-    // `| 0`: a table may wrap past 2³¹ on a huge working image; a window's sum never does, and modular arithmetic recovers it.
-    const k = (t.c[d]! - t.c[b]! - t.c[c]! + t.c[a]!) | 0;
-    if (k <= 0) {
-      out[o] = -1;
-      out[o + 1] = -1;
-      out[o + 2] = -1;
-      return false;
-    }
-    for (let ch = 0; ch < 3; ch++) out[o + ch] = ((t.s[d * 3 + ch]! - t.s[b * 3 + ch]! - t.s[c * 3 + ch]! + t.s[a * 3 + ch]!) | 0) / k;
-    return true;
-  };
+  const boxSum = (t: ColourTable, x0: number, y0: number, x1: number, y1: number, out: Float32Array, o: number): boolean =>
+    windowMean(t, w, x0, y0, x1, y1, out, o);
   // Local F and B (RGB, or -1 when unknown) of the band cells of one row of cells, computed when the
   // photo's rows reach it (full-image arrays would be 6 floats per working cell, mostly unused).
   const cellF = new Float32Array(w * 3),
     cellB = new Float32Array(w * 3);
-  let Fb: { s: Int32Array; c: Int32Array } | null = null;
+  let Fb: ColourTable | null = null;
   const fillRow = (y: number): void => {
     const y0 = Math.max(0, y - win),
       y1 = Math.min(h - 1, y + win);
