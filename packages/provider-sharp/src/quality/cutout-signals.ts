@@ -32,7 +32,7 @@ export interface CutoutSignals {
   touchesFrame: number;
   /** 2·area / perimeter ÷ √area: about 0.5 for a disc, small for a thin line or a ring. */
   thickness: number;
-  /** Studio only: strong image edges outside the product (beyond a margin of 1 % of the frame), per outline pixel. */
+  /** Studio only: strong image edges outside the product (beyond the margin: 1 % of the frame, at least the JPEG blocks the outline crosses), per outline pixel. */
   edgesOutside: number;
   /** Studio only: pixels outside the product (beyond the margin) clearly unlike the backdrop, per product pixel. */
   colourOutside: number;
